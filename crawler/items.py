@@ -1,0 +1,44 @@
+"""Items the news spider yields and the pipelines fill in."""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class ArticleItem(scrapy.Item):
+    """One article page as fetched, plus the pointer to its capture in the archive.
+
+    The spider fills the first group; ``pipelines.clean`` adds the article fields; ``pipelines.dedupe``
+    adds ``story_id`` / ``duplicate_of``.
+    """
+
+    # as fetched (spider)
+    url = scrapy.Field()  # the URL the spider asked for
+    final_url = scrapy.Field()  # after redirects
+    status = scrapy.Field()
+    html = scrapy.Field()  # decoded text of the page
+    encoding = scrapy.Field()  # the encoding used to decode ``html``
+    site = scrapy.Field()
+    crawl_id = scrapy.Field()
+    hints = scrapy.Field()  # what a feed or news sitemap said of the page (title, published, ...)
+    capture = scrapy.Field()  # {"warc_file", "offset", "length", "record_id", "date"}
+
+    # cleaned (pipelines.clean)
+    canonical_url = scrapy.Field()
+    title = scrapy.Field()
+    authors = scrapy.Field()
+    published = scrapy.Field()
+    modified = scrapy.Field()
+    section = scrapy.Field()
+    tags = scrapy.Field()
+    language = scrapy.Field()
+    description = scrapy.Field()
+    image = scrapy.Field()
+    site_name = scrapy.Field()
+    body = scrapy.Field()
+    word_count = scrapy.Field()
+    extractor_version = scrapy.Field()
+
+    # dedupe (pipelines.dedupe)
+    story_id = scrapy.Field()
+    duplicate_of = scrapy.Field()
