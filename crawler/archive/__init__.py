@@ -1,0 +1,1 @@
+"""The archive: WARC capture, writing, indexing, storage and retrieval."""

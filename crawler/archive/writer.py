@@ -1,0 +1,192 @@
+"""Rotating WARC writer: one gzip member per record, Heritrix-style names, ``.open`` while written.
+
+Every file starts with a ``warcinfo`` record. Records of one exchange (request + response, or a
+metadata record) are written together, so rotation never splits them across files. While bytes are
+written, the writer keeps the file's SHA-256, its record counts and the CDXJ lines of its records;
+when a file is closed (rotation or :meth:`close`) it is fsynced, renamed from ``.warc.gz.open`` to
+``.warc.gz`` and handed, with that summary, to the ``on_closed`` callback (which stores it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from warcio.warcwriter import WARCWriter
+
+from crawler.archive.cdxj import index_line
+
+log = structlog.get_logger(__name__)
+
+OPEN_SUFFIX = ".open"
+
+
+@dataclass
+class RecordLocation:
+    """Where a record landed: enough for a ranged read of exactly that record."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+    date: str
+
+    def as_dict(self) -> dict:
+        return {
+            "warc_file": self.filename,
+            "offset": self.offset,
+            "length": self.length,
+            "record_id": self.record_id,
+            "date": self.date,
+        }
+
+
+@dataclass
+class ClosedWarc:
+    """A finished WARC file and what it holds."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+    records: dict[str, int]
+    cdxj_lines: list[str] = field(repr=False)
+
+
+class _CountingFile:
+    """File wrapper that hashes and counts every byte written (warcio only ever appends)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "xb")  # noqa: SIM115 - closed by close()
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._fh.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+
+
+class RotatingWarcWriter:
+    """Writes warcio records into a series of WARC files in ``directory``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        prefix: str = "newsarchive",
+        max_size: int = 1_000_000_000,
+        warcinfo: dict[str, str] | None = None,
+        on_closed: Callable[[ClosedWarc], None] | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.warcinfo = dict(warcinfo or {})
+        self.on_closed = on_closed
+        self.builder = WARCWriter(None, gzip=True, warc_version="WARC/1.1")
+        self._serial = self._next_serial()
+        self._host = socket.gethostname().split(".")[0] or "localhost"
+        self._file: _CountingFile | None = None
+        self._writer: WARCWriter | None = None
+        self._name = ""
+        self._records: Counter[str] = Counter()
+        self._cdxj: list[str] = []
+        self.bytes_written = 0  # over all files, for progress lines
+
+    def write(self, *records) -> list[RecordLocation]:
+        """Append ``records`` (warcio ArcWarcRecords) to the current file, in order, together."""
+        if self._file is None:
+            self._open()
+        assert self._file is not None and self._writer is not None
+        locations = []
+        for record in records:
+            offset = self._file.tell()
+            self._writer.write_record(record)
+            length = self._file.tell() - offset
+            self.bytes_written += length
+            self._records[record.rec_type] += 1
+            line = index_line(record, offset=offset, length=length, filename=self._name)
+            if line:
+                self._cdxj.append(line)
+            headers = record.rec_headers
+            locations.append(
+                RecordLocation(
+                    filename=self._name,
+                    offset=offset,
+                    length=length,
+                    record_id=headers.get_header("WARC-Record-ID"),
+                    date=headers.get_header("WARC-Date"),
+                )
+            )
+        self._file.flush()
+        if self._file.tell() >= self.max_size:
+            self.close()
+        return locations
+
+    def close(self) -> ClosedWarc | None:
+        """Close the current file (if any) and hand it on. Safe to call twice."""
+        if self._file is None:
+            return None
+        self._file.close()
+        open_path = self.directory / (self._name + OPEN_SUFFIX)
+        final = self.directory / self._name
+        open_path.rename(final)
+        closed = ClosedWarc(
+            path=final,
+            name=self._name,
+            size=self._file.size,
+            sha256=self._file.sha256.hexdigest(),
+            records=dict(self._records),
+            cdxj_lines=self._cdxj,
+        )
+        self._file = self._writer = None
+        self._records = Counter()
+        self._cdxj = []
+        log.info(
+            "warc.closed", file=closed.name, bytes=closed.size, records=sum(closed.records.values())
+        )
+        if self.on_closed:
+            self.on_closed(closed)
+        return closed
+
+    def _open(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
+        self._serial += 1
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{os.getpid()}.warc.gz"
+        self._file = _CountingFile(self.directory / (self._name + OPEN_SUFFIX))
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
+        info = self._writer.create_warcinfo_record(self._name, self.warcinfo)
+        self._writer.write_record(info)
+        self.bytes_written += self._file.tell()
+        self._records["warcinfo"] += 1
+        log.info("warc.opened", file=self._name)
+
+    def _next_serial(self) -> int:
+        """Continue the serial numbers of files already in the directory (a resumed crawl)."""
+        serials = []
+        for path in self.directory.glob(f"{self.prefix}-*.warc.gz*"):
+            parts = path.name[len(self.prefix) + 1 :].split("-")
+            if len(parts) > 1 and parts[1].isdigit():
+                serials.append(int(parts[1]))
+        return max(serials, default=0)

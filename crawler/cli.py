@@ -1,0 +1,263 @@
+"""The ``newsarchive`` command.
+
+    newsarchive crawl NAME|URL... [--archive URI] [--job-dir DIR] [-s NAME=VALUE ...]
+    newsarchive sites
+    newsarchive extract FILE... [--url URL] [--base-url-map urls.json]
+    newsarchive upload --pending [--archive URI]
+
+Mistakes a user can make (an unknown site, a broken site file, a bad setting, an archive that
+cannot be written) end in one line on stderr and exit status 2, before anything is fetched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """One line for the user; no traceback."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"newsarchive: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl a site (by name) or section URLs into the archive")
+    crawl.add_argument("targets", nargs="+", metavar="NAME|URL")
+    crawl.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
+    crawl.add_argument("--job-dir", metavar="DIR", help="resumable crawl state (Scrapy JOBDIR)")
+    crawl.add_argument("--sites-dir", metavar="DIR", help="where site files are (else SITES_DIR)")
+    _add_setting_option(crawl)
+    crawl.set_defaults(func=cmd_crawl)
+
+    sites = sub.add_parser("sites", help="list the site files")
+    sites.add_argument("--sites-dir", metavar="DIR")
+    _add_setting_option(sites)
+    sites.set_defaults(func=cmd_sites)
+
+    extract = sub.add_parser("extract", help="clean saved article pages, one JSON line per file")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("--url", help="the URL the page(s) came from")
+    extract.add_argument("--base-url-map", metavar="JSON", help="file mapping file names to URLs")
+    extract.set_defaults(func=cmd_extract)
+
+    upload = sub.add_parser("upload", help="upload WARCs a crawl left in the spool")
+    upload.add_argument("--pending", action="store_true", required=True)
+    upload.add_argument("--archive", metavar="URI")
+    _add_setting_option(upload)
+    upload.set_defaults(func=cmd_upload)
+    return parser
+
+
+def _add_setting_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a Scrapy/newsarchive setting (may be repeated)",
+    )
+
+
+def load_settings(args: argparse.Namespace):
+    """Project settings < environment (ARCHIVE_URI, REDIS_URL) < -s < dedicated options."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    for name in ("ARCHIVE_URI", "REDIS_URL", "ARCHIVE_SPOOL_DIR", "STATE_DIR"):
+        if os.environ.get(name):
+            settings.set(name, os.environ[name], priority="cmdline")
+    for pair in getattr(args, "settings", []):
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"-s {pair!r}: expected NAME=VALUE")
+        settings.set(name.strip(), value, priority="cmdline")
+    if getattr(args, "archive", None):
+        settings.set("ARCHIVE_URI", args.archive, priority="cmdline")
+    if getattr(args, "job_dir", None):
+        settings.set("JOBDIR", args.job_dir, priority="cmdline")
+    if getattr(args, "sites_dir", None):
+        settings.set("SITES_DIR", args.sites_dir, priority="cmdline")
+    validate_settings(settings)
+    return settings
+
+
+_POSITIVE_INTS = ("ARCHIVE_WARC_MAX_SIZE", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
+_NON_NEGATIVE_NUMBERS = (
+    "DOWNLOAD_DELAY",
+    "PROGRESS_INTERVAL",
+    "DOWNLOAD_MAXSIZE",
+    "DOWNLOAD_TIMEOUT",
+)
+
+
+def validate_settings(settings) -> None:
+    """Our settings with a wrong type or range fail here, named, instead of deep in a crawl."""
+    for name in _POSITIVE_INTS:
+        value = settings.get(name)
+        try:
+            ok = int(value) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise UsageError(f"setting {name}={value!r}: expected a whole number > 0")
+    for name in _NON_NEGATIVE_NUMBERS:
+        value = settings.get(name)
+        try:
+            ok = float(value) >= 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise UsageError(f"setting {name}={value!r}: expected a number >= 0")
+    if not str(settings.get("ARCHIVE_URI") or "").strip():
+        raise UsageError("setting ARCHIVE_URI is empty: give a directory or s3://bucket/prefix")
+
+
+def _resolve_site(args, settings):
+    from crawler.sites import SiteError, adhoc_site, load_site
+
+    targets = args.targets
+    urls = [t for t in targets if "://" in t]
+    try:
+        if urls:
+            if len(urls) != len(targets):
+                raise UsageError("give either one site name or section URLs, not both")
+            return adhoc_site(urls), {"urls": ",".join(urls)}
+        if len(targets) > 1:
+            raise UsageError("give one site name at a time (or several section URLs)")
+        site = load_site(targets[0], settings.get("SITES_DIR", "sites"))
+        return site, {"site": targets[0]}
+    except SiteError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_store(settings) -> None:
+    from crawler.archive.store import ArchiveConfigError, open_store
+
+    try:
+        store = open_store(
+            settings.get("ARCHIVE_URI"),
+            spool_dir=settings.get("ARCHIVE_SPOOL_DIR"),
+            settings=settings,
+        )
+        store.check()
+    except ArchiveConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_crawl(args) -> int:
+    settings = load_settings(args)
+    site, spider_args = _resolve_site(args, settings)
+    _check_store(settings)
+    settings.set("NEWSARCHIVE_SITE", site.name, priority="cmdline")
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler import logs
+    from crawler.extensions.progress import CrawlProgress, summary_text
+    from crawler.spiders.news import NewsSpider
+
+    logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
+    process = CrawlerProcess(settings, install_root_handler=False)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, **spider_args)
+    process.start()
+
+    progress = next(
+        (e for e in crawler.extensions.middlewares if isinstance(e, CrawlProgress)), None
+    )
+    if progress is None or progress.summary is None:
+        print("newsarchive: the crawl did not start; see the log above", file=sys.stderr)
+        return 1
+    print(summary_text(progress.summary))
+    archive = progress.summary["archive"]
+    if archive and "://" not in archive:
+        print(f"archive: {Path(archive).resolve()}")
+    else:
+        print(f"archive: {archive}")
+    return 0 if progress.summary["reason"] == "finished" else 1
+
+
+def cmd_sites(args) -> int:
+    from crawler.sites import SiteError, list_sites
+
+    settings = load_settings(args)
+    sites_dir = settings.get("SITES_DIR", "sites")
+    try:
+        sites = list_sites(sites_dir)
+    except SiteError as exc:
+        raise UsageError(str(exc)) from None
+    if not sites:
+        print(f"no site files in {sites_dir}")
+    for site in sites:
+        extras = []
+        if site.feeds:
+            extras.append(f"{len(site.feeds)} feed(s)")
+        if site.sitemaps:
+            extras.append(f"{len(site.sitemaps)} sitemap(s)")
+        more = f"  [{', '.join(extras)}]" if extras else ""
+        print(f"{site.name:<20} {' '.join(site.start_urls)}{more}")
+    return 0
+
+
+def cmd_extract(args) -> int:
+    try:
+        from pipelines.extract_cli import extract_command
+    except ImportError:
+        raise UsageError("article extraction is not available in this build") from None
+    return extract_command(args.files, args.url, args.base_url_map, sys.stdout)
+
+
+def cmd_upload(args) -> int:
+    from crawler import logs
+    from crawler.archive.store import ArchiveConfigError, open_store
+
+    settings = load_settings(args)
+    logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
+    try:
+        store = open_store(
+            settings.get("ARCHIVE_URI"),
+            spool_dir=settings.get("ARCHIVE_SPOOL_DIR"),
+            settings=settings,
+        )
+        store.check()
+    except ArchiveConfigError as exc:
+        raise UsageError(str(exc)) from None
+    summary = store.upload_pending()
+    uploaded = getattr(summary, "uploaded", [])
+    pending = getattr(summary, "pending", [])
+    print(f"uploaded {len(uploaded)} file(s) to {store.uri}; {len(pending)} still pending")
+    for path in pending:
+        print(f"  pending: {path}")
+    return 0 if not pending else 1
+
+
+def _json_flag(settings):
+    value = settings.get("LOG_JSON")
+    if value is None:
+        return None
+    return str(value).lower() in ("1", "true", "yes")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Progress lines during a crawl and a summary a person can read at its end.
+
+Every ``PROGRESS_INTERVAL`` seconds (default 30): pages fetched, items, archive bytes and pages/s
+since the last line. When the spider closes, one ``crawl.summary`` event with the totals; the CLI
+prints the same summary as text (:func:`summary_text`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+log = structlog.get_logger(__name__)
+
+
+class CrawlProgress:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 30.0)
+        if self.interval <= 0:
+            raise NotConfigured
+        self._loop: task.LoopingCall | None = None
+        self._last = (0, time.monotonic())
+        self._started = time.monotonic()
+        self.summary: dict | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # The summary waits for engine_stopped: the archive closes its last file on spider_closed.
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        self._reason = "unknown"
+
+    @classmethod
+    def from_crawler(cls, crawler) -> CrawlProgress:
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        self._started = time.monotonic()
+        self._last = (0, self._started)
+        self._loop = task.LoopingCall(self.log_progress)
+        self._loop.start(self.interval, now=False)
+
+    def log_progress(self) -> None:
+        stats = self.crawler.stats
+        pages = stats.get_value("response_received_count", 0)
+        now = time.monotonic()
+        last_pages, last_time = self._last
+        rate = (pages - last_pages) / max(now - last_time, 1e-9)
+        self._last = (pages, now)
+        log.info(
+            "crawl.progress",
+            pages=pages,
+            items=stats.get_value("item_scraped_count", 0),
+            archive_bytes=stats.get_value("archive/bytes", 0),
+            pages_per_s=round(rate, 2),
+        )
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self._loop and self._loop.running:
+            self._loop.stop()
+        self._reason = reason
+
+    def engine_stopped(self) -> None:
+        self.summary = crawl_summary(self.crawler, self._reason, time.monotonic() - self._started)
+        log.info("crawl.summary", **self.summary)
+
+
+def crawl_summary(crawler, reason: str, seconds: float) -> dict:
+    stats = crawler.stats.get_stats()
+    session = getattr(crawler, "_newsarchive_archive", None)
+    errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/"))
+    statuses = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in stats.items()
+        if k.startswith("downloader/response_status_count/")
+    }
+    return {
+        "crawl_id": session.crawl_id if session else None,
+        "reason": reason,
+        "seconds": round(seconds, 1),
+        "pages": stats.get("response_received_count", 0),
+        "statuses": statuses,
+        "errors": errors,
+        "articles": stats.get("item_scraped_count", 0),
+        "dropped": stats.get("item_dropped_count", 0),
+        "archive": session.uri if session else None,
+        "warc_files": stats.get("archive/warc_files", 0),
+        "archive_bytes": stats.get("archive/bytes", 0),
+        "records": {
+            k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("archive/records/")
+        },
+        "pending_uploads": stats.get("archive/pending_uploads", 0),
+    }
+
+
+def summary_text(summary: dict) -> str:
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(summary["statuses"].items())) or "none"
+    records = ", ".join(f"{k} {v}" for k, v in sorted(summary["records"].items())) or "none"
+    pending = summary["pending_uploads"]
+    lines = [
+        f"Crawl {summary['crawl_id']} ended ({summary['reason']}) after {summary['seconds']} s",
+        f"  pages fetched   {summary['pages']}  (status {statuses}; {summary['errors']} errors)",
+        f"  articles        {summary['articles']} exported, {summary['dropped']} not exported",
+        f"  archive         {summary['archive']}",
+        f"  WARC files      {summary['warc_files']}  ({_size(summary['archive_bytes'])}; records: {records})",
+        f"  pending upload  {pending if pending else 'none'}",
+    ]
+    return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"

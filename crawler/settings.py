@@ -1,0 +1,61 @@
+"""Scrapy settings for newsarchive: every setting the project reads, with its default.
+
+The README lists each one; ``-s NAME=VALUE`` on the command line and environment variables of the
+same name (for ``ARCHIVE_URI`` and ``REDIS_URL``) override them.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- politeness -----------------------------------------------------------------------------------
+USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive; news archiving crawler)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024  # bodies above this are archived cut, marked WARC-Truncated
+RETRY_TIMES = 2
+
+# --- modern Scrapy --------------------------------------------------------------------------------
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 would start an HTTP server in every crawl
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- sites ----------------------------------------------------------------------------------------
+SITES_DIR = "sites"  # where `newsarchive crawl NAME` finds NAME.toml
+
+# --- archive (WARC capture, index, storage) -------------------------------------------------------
+ARCHIVE_URI = "./archive"  # a local directory or s3://bucket/prefix
+ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # rotate to a new WARC file past this many bytes
+ARCHIVE_WARC_PREFIX = "newsarchive"  # first part of WARC file names
+ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for resumed crawls)
+ARCHIVE_SPOOL_DIR = ".newsarchive/spool"  # local spool for a remote (s3://) archive
+STATE_DIR = None  # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
+
+# --- progress -------------------------------------------------------------------------------------
+PROGRESS_INTERVAL = 30.0  # seconds between progress lines
+LOGSTATS_INTERVAL = 0  # our progress extension replaces Scrapy's LogStats
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Closer to the downloader than everything that changes requests (cookies 700, proxy 750,
+    # stats 850) and than the decoders (compression 590, redirect 600): it sees the exchange as sent.
+    "crawler.archive.capture.WarcCaptureMiddleware": 950,
+}
+
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.logs.StructuredLogs": 0,
+    "crawler.extensions.progress.CrawlProgress": 500,
+}
+
+ITEM_PIPELINES: dict[str, int] = {}
