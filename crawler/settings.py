@@ -58,4 +58,6 @@ EXTENSIONS = {
     "crawler.extensions.progress.CrawlProgress": 500,
 }
 
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES = {
+    "pipelines.export.ExportPipeline": 800,
+}

@@ -74,6 +74,10 @@ class ArchiveSession:
         stats.set_value("archive/bytes", self.writer.bytes_written)
         return locations
 
+    def local_path(self, key: str) -> Path:
+        """Where to write a file that will be stored under ``key`` (the spool, for a remote store)."""
+        return self.store.spool_dir(self.crawl_id).parent.parent / key
+
     def _on_warc_closed(self, closed: ClosedWarc) -> None:
         key = f"warc/{self.crawl_id}/{closed.name}"
         cdxj_key = f"cdxj/{self.crawl_id}/{closed.name.removesuffix('.warc.gz')}.cdxj"
@@ -99,7 +103,7 @@ class ArchiveSession:
         self.closed = True
         self.writer.close()
         manifest = self._manifest(reason)
-        path = self.store.spool_dir(self.crawl_id).parent.parent / self._manifest_key
+        path = self.local_path(self._manifest_key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")

@@ -1,0 +1,52 @@
+# The two commands: `make demo` (a real crawl of the bundled offline demo site) and `make test`.
+# Both set everything up first: the venv with the project and its dev tools, and a separate venv
+# for pywb (the replay engine the tests use as an independent reader: it pins libraries, e.g.
+# redis<3, that the project cannot share).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYWB_VENV := .venv-pywb
+DEMO_PORT ?= 8765
+DEMO_ARCHIVE ?= ./archive
+PYTEST_ARGS ?=
+
+.PHONY: demo test install bench bench-extract bench-upload bench-dedupe lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+$(PYWB_VENV)/.installed:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/pip install -q --upgrade pip 'setuptools>=70,<81'
+	$(PYWB_VENV)/bin/pip install -q 'pywb==2.8.0' 'redis<3'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(PY) -m crawler.demo_run --port $(DEMO_PORT) --archive $(DEMO_ARCHIVE)
+
+test: $(VENV)/.installed $(PYWB_VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: bench-extract bench-upload bench-dedupe
+
+bench-extract: $(VENV)/.installed
+	$(PY) bench/extraction.py
+
+bench-upload: $(VENV)/.installed
+	$(PY) bench/upload.py
+
+bench-dedupe: $(VENV)/.installed
+	$(PY) bench/dedupe.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) $(PYWB_VENV) .pytest_cache
