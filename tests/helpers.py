@@ -1,0 +1,96 @@
+"""Shared helpers for the end-to-end tests: running the real CLI, reading WARCs, pywb replay."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+REPO = Path(__file__).resolve().parent.parent
+PYWB_PYTHON = REPO / ".venv-pywb" / "bin" / "python"
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240) -> CliResult:
+    """Run ``newsarchive ARGS`` as a user would, in its own process."""
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    proc = subprocess.run(  # noqa: PLW1510 - the caller asserts on returncode
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_demo_site_file(sites_dir: Path, base_url: str) -> Path:
+    """sites/demo.toml re-pointed at a demo site running on another port."""
+    text = (REPO / "sites" / "demo.toml").read_text()
+    path = sites_dir / "demo.toml"
+    sites_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace("http://127.0.0.1:8765/", base_url))
+    return path
+
+
+def warc_files(archive: Path) -> list[Path]:
+    return sorted(archive.glob("warc/*/*.warc.gz"))
+
+
+def records(path: Path) -> list:
+    """Every record of a WARC file, read fully (content bytes in ``record.body``)."""
+    out = []
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            record.body = record.content_stream().read()
+            record.raw_body = None
+            out.append(record)
+    return out
+
+
+def gzip_members(path: Path) -> list[bytes]:
+    """The decompressed gzip members of a file, one by one."""
+    data = path.read_bytes()
+    members = []
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        members.append(d.decompress(data) + d.flush())
+        data = d.unused_data
+    return members
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def read_jsonl_gz(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
