@@ -169,7 +169,6 @@ def cmd_crawl(args) -> int:
     settings = load_settings(args)
     site, spider_args = _resolve_site(args, settings)
     _check_store(settings)
-    settings.set("NEWSARCHIVE_SITE", site.name, priority="cmdline")
 
     from scrapy.crawler import CrawlerProcess
 

@@ -90,7 +90,12 @@ def _configure_structlog() -> None:
 
 
 class StructuredLogs:
-    """Extension: give the log handler Scrapy installed (if any) structlog's formatter."""
+    """Extension: Scrapy's root log handler formats through structlog.
+
+    ``Crawler`` rebuilds that handler after the extensions are built, through
+    ``scrapy.utils.log._get_formatter``; so the formatter is installed there (the one place Scrapy
+    builds it) as well as on the handler that exists now.
+    """
 
     def __init__(self, settings) -> None:
         from scrapy.utils import log as scrapy_log
@@ -99,11 +104,13 @@ class StructuredLogs:
         json_lines = settings.get("LOG_JSON")
         if isinstance(json_lines, str):
             json_lines = json_lines.lower() in ("1", "true", "yes")
+        ours = formatter(json_lines)
+        scrapy_log._get_formatter = lambda handler, settings: ours  # noqa: SLF001
         handler = scrapy_log.get_scrapy_root_handler()
         handlers = [handler] if handler else logging.getLogger().handlers
         for h in handlers:
             if not isinstance(h.formatter, structlog.stdlib.ProcessorFormatter):
-                h.setFormatter(formatter(json_lines))
+                h.setFormatter(ours)
 
     @classmethod
     def from_crawler(cls, crawler) -> StructuredLogs:

@@ -187,7 +187,7 @@ def _crawl_id(settings, crawler_) -> str:
         return id_file.read_text().strip()
     crawl_id = settings.get("ARCHIVE_CRAWL_ID")
     if not crawl_id:
-        site = settings.get("NEWSARCHIVE_SITE") or crawler_.spidercls.name
+        site = getattr(crawler_.spider, "site_name", None) or crawler_.spidercls.name
         crawl_id = f"{site}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
     crawl_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", crawl_id)
     if id_file:
