@@ -167,7 +167,7 @@ def _check_store(settings) -> None:
 
 def cmd_crawl(args) -> int:
     settings = load_settings(args)
-    site, spider_args = _resolve_site(args, settings)
+    _site, spider_args = _resolve_site(args, settings)
     _check_store(settings)
 
     from scrapy.crawler import CrawlerProcess

@@ -105,7 +105,7 @@ class StructuredLogs:
         if isinstance(json_lines, str):
             json_lines = json_lines.lower() in ("1", "true", "yes")
         ours = formatter(json_lines)
-        scrapy_log._get_formatter = lambda handler, settings: ours  # noqa: SLF001
+        scrapy_log._get_formatter = lambda handler, settings: ours
         handler = scrapy_log.get_scrapy_root_handler()
         handlers = [handler] if handler else logging.getLogger().handlers
         for h in handlers:
