@@ -45,10 +45,11 @@ class FollowSpider(scrapy.Spider):
             return
         if response.meta.get("article"):
             body = extract_body(response.text)
+            canonical = response.css('link[rel="canonical"]::attr(href)').get()
             yield {
                 "url": response.request.meta.get("link_url", response.url),
                 "final_url": response.url,
-                "canonical_url": response.url,
+                "canonical_url": response.urljoin(canonical) if canonical else response.url,
                 "site": response.url.split("/")[2],
                 "body": body,
                 "capture": {"record_id": f"<urn:test:{response.url}>", "date": "2024-01-01"},
@@ -58,7 +59,7 @@ class FollowSpider(scrapy.Spider):
             url = response.urljoin(href)
             if self.article_re.search(url):
                 yield scrapy.Request(url, meta={"article": True, "link_url": url})
-            elif url.startswith(self.config["start_urls"][0].split("/", 3)[0]):
+            elif url.split("/", 3)[2] == response.url.split("/", 3)[2]:  # same site
                 yield scrapy.Request(url, meta={"refetch": True})
 
 
@@ -76,9 +77,12 @@ def main(config_path: str, result_path: str) -> None:
     items: list[dict] = []
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(FollowSpider)
-    crawler.signals.connect(
-        lambda item: items.append(dict(item)), signal=scrapy.signals.item_scraped
-    )
+
+    # a named function: the signal dispatcher holds handlers weakly, a lambda would vanish
+    def collect(item) -> None:
+        items.append(dict(item))
+
+    crawler.signals.connect(collect, signal=scrapy.signals.item_scraped)
     process.crawl(crawler, config=config)
     process.start()
     result = {
