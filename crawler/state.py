@@ -1,11 +1,15 @@
 """Crawl state: what earlier crawls learned, kept between crawls.
 
 Embedded by default (SQLite beside the archive, or under ``STATE_DIR`` when the archive is remote);
-Redis when ``REDIS_URL`` is set. Values are JSON documents addressed by ``(namespace, key)``; the
-components that use it (template learning, dedupe, conditional re-fetching) each own a namespace.
+Redis when ``REDIS_URL`` is set, so several crawl processes share it (keys under
+``STATE_REDIS_PREFIX``, default ``newsarchive``: one hash per namespace, ``PREFIX:state:NS``).
+Values are JSON documents addressed by ``(namespace, key)``; the components that use it (template
+learning, dedupe, conditional re-fetching) each own a namespace.
 
 One state object is shared by every component of a crawl: ``CrawlState.from_crawler(crawler)``
-returns the crawler's instance, creating it on first use and closing it when the spider closes.
+returns the crawler's instance (SQLite or Redis, chosen by ``open_state``), creating it on first
+use and closing it when the engine stops. Both backends have the same methods: ``get``, ``put``,
+``put_if_absent``, ``delete``, ``items``, ``count``, ``close``.
 """
 
 from __future__ import annotations
@@ -15,11 +19,30 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
 
 _CRAWLER_ATTR = "_newsarchive_state"
+
+
+class CrawlStateError(Exception):
+    """The configured state store cannot be used; the message names the setting and the cause."""
+
+
+class StateStore(Protocol):
+    def get(self, ns: str, key: str, default: Any = None) -> Any: ...
+    def put(self, ns: str, key: str, value: Any) -> None: ...
+    def put_if_absent(self, ns: str, key: str, value: Any) -> bool: ...
+    def delete(self, ns: str, key: str) -> None: ...
+    def items(self, ns: str) -> Iterator[tuple[str, Any]]: ...
+    def count(self, ns: str) -> int: ...
+    def close(self) -> None: ...
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 class CrawlState:
@@ -27,10 +50,15 @@ class CrawlState:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise CrawlStateError(
+                f"STATE_DIR: cannot open the crawl state at {self.path}: {exc}"
+            ) from None
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
@@ -38,10 +66,11 @@ class CrawlState:
         )
 
     @classmethod
-    def from_crawler(cls, crawler) -> CrawlState:
+    def from_crawler(cls, crawler) -> StateStore:
+        """The crawler's shared state store (SQLite or Redis, see ``open_state``)."""
         state = getattr(crawler, _CRAWLER_ATTR, None)
         if state is None:
-            state = cls(state_path(crawler.settings))
+            state = open_state(crawler.settings)
             setattr(crawler, _CRAWLER_ATTR, state)
             crawler.signals.connect(state.close, signal=signals.engine_stopped)
         return state
@@ -54,11 +83,20 @@ class CrawlState:
         return default if row is None else json.loads(row[0])
 
     def put(self, ns: str, key: str, value: Any) -> None:
-        data = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        data = _dumps(value)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", (ns, key, data)
             )
+
+    def put_if_absent(self, ns: str, key: str, value: Any) -> bool:
+        """Store ``value`` unless the key exists; True if this call stored it (first one wins)."""
+        data = _dumps(value)
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO kv (ns, key, value) VALUES (?, ?, ?)", (ns, key, data)
+            )
+            return cur.rowcount == 1
 
     def delete(self, ns: str, key: str) -> None:
         with self._lock:
@@ -70,9 +108,63 @@ class CrawlState:
         for key, value in rows:
             yield key, json.loads(value)
 
+    def count(self, ns: str) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class RedisCrawlState:
+    """The same store in Redis: namespace ``NS`` is the hash ``PREFIX:state:NS``, key -> JSON."""
+
+    def __init__(self, url: str, prefix: str = "newsarchive") -> None:
+        import redis  # only needed when REDIS_URL is set
+
+        self.prefix = prefix
+        self._redis = redis.Redis.from_url(url)
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            self._redis.close()
+            raise CrawlStateError(f"REDIS_URL={redact_url(url)}: cannot use Redis: {exc}") from None
+
+    def hash_key(self, ns: str) -> str:
+        return f"{self.prefix}:state:{ns}"
+
+    def get(self, ns: str, key: str, default: Any = None) -> Any:
+        raw = self._redis.hget(self.hash_key(ns), key)
+        return default if raw is None else json.loads(raw)
+
+    def put(self, ns: str, key: str, value: Any) -> None:
+        self._redis.hset(self.hash_key(ns), key, _dumps(value))
+
+    def put_if_absent(self, ns: str, key: str, value: Any) -> bool:
+        """Store ``value`` unless the key exists; True if this call stored it (first one wins)."""
+        return bool(self._redis.hsetnx(self.hash_key(ns), key, _dumps(value)))
+
+    def delete(self, ns: str, key: str) -> None:
+        self._redis.hdel(self.hash_key(ns), key)
+
+    def items(self, ns: str) -> Iterator[tuple[str, Any]]:
+        for key, raw in self._redis.hscan_iter(self.hash_key(ns), count=1000):
+            yield key.decode(), json.loads(raw)
+
+    def count(self, ns: str) -> int:
+        return int(self._redis.hlen(self.hash_key(ns)))
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def open_state(settings) -> StateStore:
+    """Redis when ``REDIS_URL`` is set, else SQLite at ``state_path(settings)``."""
+    url = settings.get("REDIS_URL")
+    if url:
+        return RedisCrawlState(url, settings.get("STATE_REDIS_PREFIX") or "newsarchive")
+    return CrawlState(state_path(settings))
 
 
 def state_path(settings) -> Path:
@@ -82,3 +174,12 @@ def state_path(settings) -> Path:
         uri = settings.get("ARCHIVE_URI") or "./archive"
         state_dir = ".newsarchive" if "://" in uri else uri
     return Path(state_dir) / "state.sqlite"
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

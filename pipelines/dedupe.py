@@ -1,0 +1,259 @@
+"""Dedupe pipeline: one article per URL, one story group per story, within and across crawls.
+
+- **Same URL**: an item whose canonical URL was already exported in this crawl is dropped
+  (stat ``dedupe/url_duplicates``).
+- **Near-duplicate stories**: MinHash (datasketch) over word shingles of the cleaned ``body``; an
+  in-memory LSH index finds candidates, whose estimated Jaccard similarity decides. A copy of a
+  story already seen (another site's template, date, a paragraph trimmed or added) gets the
+  story's ``story_id`` and ``duplicate_of`` = the story's first capture
+  (``{"canonical_url", "url", "site", "capture", "similarity"}``); a new story gets a new
+  ``story_id`` and ``duplicate_of = None``. ``DEDUPE_MODE=drop`` drops the copies instead
+  (counted, not exported).
+- **Across crawls**: each article's signature and story id, and each story's first capture, are
+  kept in the crawl state (SQLite, or Redis with ``REDIS_URL``); the LSH index is rebuilt in
+  memory from them when the spider opens (datasketch's Redis-backed LSH is ~30x slower per query).
+  Every article passing through is marked archived, so ``crawler.middlewares.refetch`` does not
+  fetch it again.
+
+Settings (defaults): ``DEDUPE_MODE`` ("flag"), ``DEDUPE_NEAR_THRESHOLD`` (0.45, estimated Jaccard
+of shingle sets), ``DEDUPE_NUM_PERM`` (128), ``DEDUPE_SHINGLE_SIZE`` (5 words),
+``DEDUPE_TRACKING_PARAMS`` (see ``crawler.urls``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import structlog
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+
+from crawler.dedupe_state import DedupeState
+from crawler.urls import canonicalize_url, tracking_matcher, tracking_params_from_settings
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_NEAR_THRESHOLD = 0.45
+DEFAULT_NUM_PERM = 128
+DEFAULT_SHINGLE_SIZE = 5
+MODES = ("flag", "drop")
+
+# Stored with every signature: values from another scheme, seed or size cannot be compared.
+SCHEME = "affine32"
+SEED = 1
+
+# Han, kana and Thai are written without spaces between words: each character is a token there.
+_TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
+
+
+def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[bytes]:
+    """Overlapping ``size``-word sequences of ``text``, case and accents folded."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    words = _TOKEN_RE.findall(text)
+    if len(words) <= size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+class Signer:
+    """Text -> MinHash signature (``LeanMinHash``); permutations are drawn once, not per text."""
+
+    def __init__(
+        self, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEFAULT_SHINGLE_SIZE
+    ) -> None:
+        self.num_perm = num_perm
+        self.shingle_size = shingle_size
+        self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+
+    def sign(self, text: str) -> LeanMinHash | None:
+        """The signature of ``text``, or None when it has no words."""
+        grams = shingles(text, self.shingle_size)
+        if not grams:
+            return None
+        mh = MinHash(
+            num_perm=self.num_perm, seed=SEED, permutations=self._permutations, scheme=SCHEME
+        )
+        mh.update_batch(grams)
+        return LeanMinHash(mh)
+
+    def encode(self, sig: LeanMinHash) -> str:
+        """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
+        raw = np.asarray(sig.hashvalues, dtype="<u4").tobytes()
+        return f"{SCHEME}:{SEED}:{base64.b64encode(raw).decode()}"
+
+    def decode(self, text: str) -> LeanMinHash | None:
+        """The signature stored by ``encode``; None if it was made with other parameters."""
+        scheme, seed, data = text.split(":", 2)
+        values = np.frombuffer(base64.b64decode(data), dtype="<u4")
+        if scheme != SCHEME or int(seed) != SEED or len(values) != self.num_perm:
+            return None
+        # datasketch 2.x: hash values carry no trace of their scheme; it must be passed.
+        return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint32), scheme=SCHEME)
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    story_id: str
+    similarity: float
+
+
+class StoryIndex:
+    """In-memory LSH over article signatures, each key tagged with its story id."""
+
+    def __init__(self, threshold: float = DEFAULT_NEAR_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
+        self.threshold = threshold
+        # Candidates are checked against the threshold below, so LSH may over-fetch: weigh a
+        # missed copy (false negative) above a candidate too many.
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.2, 0.8))
+        self._signatures: dict[str, LeanMinHash] = {}
+        self._stories: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._signatures
+
+    def story_of(self, key: str) -> str | None:
+        return self._stories.get(key)
+
+    def add(self, key: str, sig: LeanMinHash, story_id: str) -> None:
+        if key in self._signatures:
+            self._lsh.remove(key)
+        self._lsh.insert(key, sig, check_duplication=False)
+        self._signatures[key] = sig
+        self._stories[key] = story_id
+
+    def match(self, sig: LeanMinHash, exclude: str | None = None) -> Match | None:
+        """The most similar indexed article at or above the threshold (not ``exclude``)."""
+        best: Match | None = None
+        for key in self._lsh.query(sig):
+            if key == exclude:
+                continue
+            similarity = sig.jaccard(self._signatures[key])
+            if similarity >= self.threshold and (best is None or similarity > best.similarity):
+                best = Match(key, self._stories[key], similarity)
+        return best
+
+
+def story_id_for(canonical_url: str) -> str:
+    """A story is named after its first capture's URL: stable, and the same on every node."""
+    return "story-" + hashlib.sha1(canonical_url.encode()).hexdigest()[:16]
+
+
+class DedupePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.mode = str(settings.get("DEDUPE_MODE", "flag")).strip().lower()
+        if self.mode not in MODES:
+            raise ValueError(f"DEDUPE_MODE={self.mode!r}: expected one of {', '.join(MODES)}")
+        threshold = settings.getfloat("DEDUPE_NEAR_THRESHOLD", DEFAULT_NEAR_THRESHOLD)
+        if not 0 < threshold <= 1:
+            raise ValueError(f"DEDUPE_NEAR_THRESHOLD={threshold}: expected a number in (0, 1]")
+        num_perm = settings.getint("DEDUPE_NUM_PERM", DEFAULT_NUM_PERM)
+        self.signer = Signer(num_perm, settings.getint("DEDUPE_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE))
+        self.index = StoryIndex(threshold, num_perm)
+        self.tracking = tracking_matcher(tracking_params_from_settings(settings))
+        self.state = DedupeState.from_crawler(crawler)
+        self.exported: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler)
+
+    async def open_spider(self) -> None:
+        await maybe_deferred_to_future(threads.deferToThread(self._load_index))
+
+    def _load_index(self) -> None:
+        loaded = skipped = 0
+        for key, value in self.state.signatures():
+            sig = self.signer.decode(value["h"])
+            if sig is None:
+                skipped += 1
+                continue
+            self.index.add(key, sig, value["story"])
+            loaded += 1
+        self.stats.set_value("dedupe/index_loaded", loaded)
+        if skipped:
+            # DEDUPE_NUM_PERM changed since they were stored: they cannot be compared.
+            self.stats.set_value("dedupe/index_incompatible", skipped)
+            log.warning("dedupe.index_incompatible", signatures=skipped)
+        log.info("dedupe.index_loaded", signatures=loaded)
+
+    async def process_item(self, item: Any) -> Any:
+        url = canonicalize_url(
+            item.get("canonical_url") or item.get("final_url") or item["url"], self.tracking
+        )
+        if url in self.exported:
+            self.stats.inc_value("dedupe/url_duplicates")
+            raise DropItem(f"same article as an earlier item this crawl: {url}")
+        self.exported.add(url)
+        for variant in {url, item.get("url"), item.get("final_url")}:
+            if variant:
+                self.state.mark_archived(canonicalize_url(variant, self.tracking))
+
+        body = item.get("body") or ""
+        sig = await maybe_deferred_to_future(threads.deferToThread(self.signer.sign, body))
+        # No await from here on: query and insert are one step, so two copies processed at once
+        # cannot both found a story.
+        story_id, first = self._assign(url, sig, item)
+        item["story_id"] = story_id
+        item["duplicate_of"] = first
+        if first is not None:
+            self.stats.inc_value("dedupe/near_duplicates")
+            log.debug(
+                "dedupe.near_duplicate", url=url, story_id=story_id, of=first["canonical_url"]
+            )
+            if self.mode == "drop":
+                self.stats.inc_value("dedupe/near_duplicates_dropped")
+                raise DropItem(f"copy of {first['canonical_url']} (story {story_id})")
+        return item
+
+    def _assign(self, url: str, sig: LeanMinHash | None, item: Any) -> tuple[str, dict | None]:
+        """(story id, first capture of the story or None if this is it) for the article at url."""
+        story_id = self.index.story_of(url)
+        if story_id is not None:
+            # Seen by an earlier crawl (ARTICLE_RECRAWL_AFTER let it through): same story.
+            self.stats.inc_value("dedupe/recaptured")
+        elif sig is not None and (match := self.index.match(sig, exclude=url)) is not None:
+            story_id = match.story_id
+            first = self.state.story(story_id) or {}
+            pointer = {**first, "similarity": round(match.similarity, 3)}
+            self._remember(url, sig, story_id)
+            return story_id, pointer
+        else:
+            story_id = story_id_for(url)
+            self.state.add_story(
+                story_id,
+                {
+                    "canonical_url": url,
+                    "url": item.get("url"),
+                    "site": item.get("site"),
+                    "capture": item.get("capture"),
+                },
+            )
+            self.stats.inc_value("dedupe/stories")
+        self._remember(url, sig, story_id)
+        first = self.state.story(story_id) or {}
+        if first.get("canonical_url") in (None, url):
+            return story_id, None
+        return story_id, {**first, "similarity": None}
+
+    def _remember(self, url: str, sig: LeanMinHash | None, story_id: str) -> None:
+        if sig is None:  # nothing to compare: the article is its own story
+            return
+        self.index.add(url, sig, story_id)
+        self.state.remember_signature(url, story_id, self.signer.encode(sig))

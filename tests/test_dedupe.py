@@ -1,0 +1,223 @@
+"""Story grouping, URL dedupe and refetch decisions, through real crawls of local sites."""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import ExitStack
+
+import pytest
+
+from pipelines.dedupe import Signer
+from tests.conftest import REDIS_URL
+from tests.local_site import LocalSite, Page
+from tests.syndication_corpus import build_sites, ground_truth
+
+PIPELINE = {"ITEM_PIPELINES": {"pipelines.dedupe.DedupePipeline": 500}}
+MIDDLEWARE = {"DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.refetch.RefetchMiddleware": 560}}
+
+
+def state_settings(backend: str, tmp_path, request) -> dict:
+    if backend == "sqlite":
+        return {"STATE_DIR": str(tmp_path / "state")}
+    return {"REDIS_URL": REDIS_URL, "STATE_REDIS_PREFIX": request.getfixturevalue("redis_prefix")}
+
+
+def serve_corpus(stack: ExitStack, names) -> dict[str, LocalSite]:
+    sites = build_sites()
+    return {name: stack.enter_context(LocalSite(sites[name])) for name in names}
+
+
+def items_by_copy(result: dict, servers: dict[str, LocalSite]) -> dict[tuple[str, str], dict]:
+    """{(site name, path): item} from a crawl of the corpus servers."""
+    by_base = {server.base_url: name for name, server in servers.items()}
+    out = {}
+    for item in result["items"]:
+        base, path = item["url"].split("/article/", 1)
+        out[(by_base[base], "/article/" + path)] = item
+    return out
+
+
+def pairwise_precision_recall(predicted: dict, truth: dict) -> tuple[float, float]:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(truth), 2):
+        same_true = truth[a] == truth[b]
+        same_pred = predicted[a] == predicted[b]
+        tp += same_true and same_pred
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    return tp / ((tp + fp) or 1), tp / ((tp + fn) or 1)
+
+
+def test_syndicated_copy_is_grouped_with_original_and_lookalikes_stay_apart(run_crawl, tmp_path):
+    truth = ground_truth()
+    with ExitStack() as stack:
+        servers = serve_corpus(stack, ["riverton-ledger", "valley-wire", "metro-courier"])
+        result = run_crawl(
+            {
+                "start_urls": [s.url("/") for s in servers.values()],
+                "settings": {**PIPELINE, "STATE_DIR": str(tmp_path / "state")},
+            }
+        )
+    items = items_by_copy(result, servers)
+    assert set(items) == set(truth)
+    predicted = {key: item["story_id"] for key, item in items.items()}
+    precision, recall = pairwise_precision_recall(predicted, truth)
+    print(
+        f"\nstory grouping over {len(truth)} copies: precision {precision:.3f} recall {recall:.3f}"
+    )
+    assert precision >= 0.95
+    assert recall >= 0.95
+    stories = len(set(truth.values()))
+    assert result["stats"]["dedupe/stories"] == pytest.approx(stories, abs=1)
+    # every copy points at another capture of its own story; each story's first has no pointer
+    for key, item in items.items():
+        if item["duplicate_of"] is not None:
+            first = item["duplicate_of"]["canonical_url"]
+            first_key = next(k for k, it in items.items() if it["canonical_url"] == first)
+            assert truth[first_key] == truth[key]
+    firsts = [key for key, item in items.items() if item["duplicate_of"] is None]
+    assert len(firsts) == len({predicted[k] for k in firsts})
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_copy_in_a_later_crawl_points_at_first_capture(run_crawl, tmp_path, request, backend):
+    truth = ground_truth()
+    state = state_settings(backend, tmp_path, request)
+    with ExitStack() as stack:
+        servers = serve_corpus(stack, ["riverton-ledger", "valley-wire", "metro-courier"])
+        first = run_crawl(
+            {"start_urls": [servers["riverton-ledger"].url("/")], "settings": {**PIPELINE, **state}}
+        )
+        second = run_crawl(
+            {
+                "start_urls": [servers["valley-wire"].url("/"), servers["metro-courier"].url("/")],
+                "settings": {**PIPELINE, **state},
+            }
+        )
+    originals = items_by_copy(first, servers)
+    copies = items_by_copy(second, servers)
+    assert all(item["duplicate_of"] is None for item in originals.values())
+    story_of_original = {truth[key]: item for key, item in originals.items()}
+    for key, item in copies.items():
+        original = story_of_original[truth[key]]
+        assert item["story_id"] == original["story_id"], key
+        assert item["duplicate_of"]["canonical_url"] == original["canonical_url"]
+        assert item["duplicate_of"]["capture"] == original["capture"]
+    assert second["stats"]["dedupe/index_loaded"] == len(originals)
+    assert second["stats"]["dedupe/near_duplicates"] == len(copies)
+
+
+def test_drop_mode_exports_each_story_once(run_crawl, tmp_path):
+    truth = ground_truth()
+    with ExitStack() as stack:
+        servers = serve_corpus(stack, ["riverton-ledger", "valley-wire", "metro-courier"])
+        result = run_crawl(
+            {
+                "start_urls": [s.url("/") for s in servers.values()],
+                "settings": {**PIPELINE, "DEDUPE_MODE": "drop", "STATE_DIR": str(tmp_path)},
+            }
+        )
+    exported = [truth[key] for key in items_by_copy(result, servers)]
+    assert sorted(exported) == sorted(set(truth.values()))
+    assert result["stats"]["dedupe/near_duplicates_dropped"] == len(truth) - len(exported)
+
+
+def test_same_article_under_two_urls_is_exported_once(run_crawl, tmp_path):
+    article = """<html><head><link rel="canonical" href="/article/vote.html"></head><body><article>
+      <p>The council approved the budget by a vote of seven to two on Tuesday night.</p>
+      <p>Library hours will be cut on Mondays and Fridays starting in July.</p></article></body></html>"""
+    pages = {
+        "/": '<a href="/article/vote.html">a</a><a href="/article/vote.amp.html">amp</a>',
+        "/article/vote.html": article,
+        "/article/vote.amp.html": article,
+    }
+    with LocalSite(pages) as site:
+        result = run_crawl(
+            {"start_urls": [site.url("/")], "settings": {**PIPELINE, "STATE_DIR": str(tmp_path)}}
+        )
+    assert [item["canonical_url"] for item in result["items"]] == [site.url("/article/vote.html")]
+    assert result["stats"]["dedupe/url_duplicates"] == 1
+
+
+def news_site_pages() -> dict[str, Page]:
+    section = '<a href="/article/one.html">1</a> <a href="/article/two.html?utm_source=rss">2</a>'
+    body = "<html><body><article><p>{} was decided at City Hall on Tuesday evening.</p></article>"
+    return {
+        "/": Page(section, headers={"ETag": '"sec-v1"'}),
+        "/feed.xml": Page(
+            '<a href="/article/one.html">1</a>',
+            headers={"Last-Modified": "Wed, 01 May 2024 10:00:00 GMT"},
+        ),
+        "/article/one.html": body.format("The budget"),
+        "/article/two.html": body.format("The rent cap"),
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_second_crawl_skips_archived_articles_and_refetches_sections_conditionally(
+    run_crawl, tmp_path, request, backend
+):
+    settings = {**PIPELINE, **MIDDLEWARE, **state_settings(backend, tmp_path, request)}
+    with LocalSite(news_site_pages()) as site:
+        config = {"start_urls": [site.url("/"), site.url("/feed.xml")], "settings": settings}
+        first = run_crawl(config)
+        assert len(first["items"]) == 2
+        second = run_crawl(config)
+        hits = {path: site.hits(path) for path in ("/", "/feed.xml", "/article/one.html")}
+    assert len(hits["/article/one.html"]) == 1
+    assert second["items"] == []
+    # the section did not change, so its links were not read again: no article request at all
+    assert second["stats"].get("dedupe/article_already_archived", 0) == 0
+    section_first, section_again = hits["/"]
+    assert "If-None-Match" not in section_first.headers
+    assert section_again.headers["If-None-Match"] == '"sec-v1"'
+    assert section_again.status == 304
+    assert hits["/feed.xml"][1].headers["If-Modified-Since"] == "Wed, 01 May 2024 10:00:00 GMT"
+    assert sorted(r["url"] for r in second["responses"] if r["not_modified"]) == sorted(
+        [site.url("/"), site.url("/feed.xml")]
+    )
+    assert second["stats"]["dedupe/not_modified"] == 2
+
+
+def test_changed_section_is_read_again_but_its_archived_articles_are_not(run_crawl, tmp_path):
+    settings = {**PIPELINE, **MIDDLEWARE, "STATE_DIR": str(tmp_path)}
+    pages = news_site_pages()
+    with LocalSite(pages) as site:
+        config = {"start_urls": [site.url("/")], "settings": settings}
+        run_crawl(config)
+        site.pages["/"] = Page(
+            pages["/"].body + ' <a href="/article/three.html">3</a>', headers={"ETag": '"sec-v2"'}
+        )
+        site.pages["/article/three.html"] = Page(
+            pages["/article/one.html"].replace("budget", "vote")
+        )
+        second = run_crawl(config)
+        third = run_crawl(config)
+        hits = {p: len(site.hits(p)) for p in ("/article/one.html", "/article/three.html")}
+    assert [item["url"] for item in second["items"]] == [site.url("/article/three.html")]
+    assert second["stats"]["dedupe/article_already_archived"] == 2
+    assert hits == {"/article/one.html": 1, "/article/three.html": 1}
+    assert third["stats"]["dedupe/not_modified"] == 1
+
+
+def test_recrawl_after_lets_old_articles_be_fetched_again(run_crawl, tmp_path):
+    settings = {**PIPELINE, **MIDDLEWARE, "STATE_DIR": str(tmp_path), "ARTICLE_RECRAWL_AFTER": "0s"}
+    pages = news_site_pages()
+    pages["/"] = Page(pages["/"].body)  # no validators: the section is fetched in full each time
+    with LocalSite(pages) as site:
+        config = {"start_urls": [site.url("/")], "settings": settings}
+        run_crawl(config)
+        second = run_crawl(config)
+    assert len(second["items"]) == 2
+    assert all(item["duplicate_of"] is None for item in second["items"])
+    assert second["stats"]["dedupe/recaptured"] == 2
+
+
+def test_signature_survives_the_state_store_and_other_sizes_are_refused():
+    signer = Signer(num_perm=128)
+    a = signer.sign("the council approved the budget by a vote of seven to two on tuesday " * 3)
+    b = signer.sign("the council approved the budget by a vote of six to three on friday " * 3)
+    stored = signer.decode(signer.encode(a))
+    assert stored.jaccard(b) == a.jaccard(b)
+    assert stored.scheme == "affine32"
+    assert Signer(num_perm=64).decode(signer.encode(a)) is None
