@@ -18,6 +18,9 @@ the exact identity bytes the server sends. Both are deterministic for a base URL
 
 from __future__ import annotations
 
+import copy
+import functools
+
 from crawler.demo_site.server import DemoSite
 from crawler.demo_site.site import (
     ARTICLE_PATTERNS,
@@ -39,6 +42,13 @@ __all__ = [
 ]
 
 
+@functools.lru_cache(maxsize=4)
+def _build(base_url: str, edition: int) -> SiteBuild:
+    # A pure function of its arguments; cached so that checking a whole crawl URL by URL with
+    # expected_body() does not render the site hundreds of times.
+    return build_site(base_url, edition)
+
+
 def demo_manifest(base_url: str = DEFAULT_BASE_URL, edition: int = 1) -> dict:
     """Every URL of the site with its kind, and every article with its expected fields.
 
@@ -52,13 +62,13 @@ def demo_manifest(base_url: str = DEFAULT_BASE_URL, edition: int = 1) -> dict:
     ``not_found`` and ``disallowed`` list URLs; ``aliases`` maps tracking-parameter variants
     to the article URL they show.
     """
-    return build_site(base_url, edition).manifest
+    return copy.deepcopy(_build(normalize_base_url(base_url), edition).manifest)
 
 
 def _split(path_or_url: str, base_url: str | None) -> tuple[str, str]:
     if "://" in path_or_url:
         return normalize_base_url(path_or_url), path_or_url
-    return base_url or DEFAULT_BASE_URL, path_or_url
+    return normalize_base_url(base_url or DEFAULT_BASE_URL), path_or_url
 
 
 def expected_body(path_or_url: str, base_url: str | None = None, edition: int = 1) -> bytes:
@@ -68,7 +78,7 @@ def expected_body(path_or_url: str, base_url: str | None = None, edition: int = 
     http://127.0.0.1:8765/). Redirects and 404s give their small HTML bodies.
     """
     base, target = _split(path_or_url, base_url)
-    return build_site(base, edition).lookup(target).body
+    return _build(base, edition).lookup(target).body
 
 
 def served_body(
@@ -76,5 +86,5 @@ def served_body(
 ) -> bytes:
     """The entity bytes on the wire: gzip-coded if ``gzip`` and the page is served gzipped."""
     base, target = _split(path_or_url, base_url)
-    res = build_site(base, edition).lookup(target)
+    res = _build(base, edition).lookup(target)
     return res.gzipped if gzip and res.gzip and res.status == 200 else res.body
