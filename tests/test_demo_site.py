@@ -36,9 +36,9 @@ def site():
         yield s
 
 
-def raw_get(site: DemoSite, path: str, headers: dict[str, str] | None = None):
+def raw_get(site: DemoSite, path: str, headers: dict[str, str] | None = None, version="1.1"):
     """GET over a plain socket: status, headers, and the body exactly as framed on the wire."""
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{site.port}", "Connection: close"]
+    lines = [f"GET {path} HTTP/{version}", f"Host: 127.0.0.1:{site.port}", "Connection: close"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     with socket.create_connection(("127.0.0.1", site.port), timeout=10) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
@@ -120,6 +120,10 @@ def test_sections_and_feeds_are_sent_chunked(site):
         assert chunks >= 2, f"{path} should span several chunks"
         assert entity == site.served_body(path, gzip=True)
         assert gzip.decompress(entity) == site.expected_body(path)
+    # HTTP/1.0 has no chunked coding: the same page comes with a Content-Length.
+    status, hdrs, body = raw_get(site, "/world/", version="1.0")
+    assert "transfer-encoding" not in hdrs and int(hdrs["content-length"]) == len(body)
+    assert body == site.expected_body("/world/")
 
 
 def test_every_200_carries_validators_and_revalidation_gets_304(site):
@@ -248,6 +252,7 @@ def test_manifest_matches_what_the_server_sends(site):
         if hdrs.get("transfer-encoding") == "chunked":
             body, _ = dechunk(body)
         assert body == expected_body(url), url  # the module function, from the URL alone
+        assert hdrs["etag"] and hdrs["last-modified"], url
         assert hdrs["content-type"] == entry["content_type"]
         if entry["kind"] == "article":
             text = body.decode(entry["encoding"])

@@ -225,7 +225,7 @@ class DemoSite:
         self._requests: list[dict] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self.build: SiteBuild = build_site(self._base_for(port or 1), edition)
+        self._build: SiteBuild | None = None  # rendered once the port (hence the URLs) is known
 
     def _base_for(self, port: int) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -238,7 +238,7 @@ class DemoSite:
             return self
         server = _Server((self.host, self._requested_port), self)
         self._server = server
-        self.build = build_site(self._base_for(server.server_port), self._edition)
+        self._build = build_site(self._base_for(server.server_port), self._edition)
         if self._access_log_path:
             self._access_log = self._access_log_path.open("a", encoding="utf-8")
         self._thread = threading.Thread(
@@ -276,6 +276,13 @@ class DemoSite:
     # ---------------------------------------------------------------- what it serves
 
     @property
+    def build(self) -> SiteBuild:
+        """Every resource served and the manifest, for the current edition."""
+        if self._build is None:
+            raise RuntimeError("DemoSite is not started")
+        return self._build
+
+    @property
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("DemoSite is not started")
@@ -294,7 +301,8 @@ class DemoSite:
 
     def set_edition(self, edition: int) -> None:
         """Switch to another edition in place: same port, same URLs, the new stories added."""
-        self.build = build_site(self.build.base_url, edition)
+        if self._build is not None:
+            self._build = build_site(self._build.base_url, edition)
         self._edition = edition
 
     def url(self, path: str) -> str:
