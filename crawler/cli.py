@@ -177,7 +177,8 @@ def cmd_crawl(args) -> int:
     from crawler.spiders.news import NewsSpider
 
     logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is installed
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, **spider_args)
     process.start()

@@ -70,6 +70,7 @@ def configure(level: str | int = "INFO", json_lines: bool | None = None) -> logg
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings become log lines too, not stray stderr text
     return handler
 
 

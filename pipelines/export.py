@@ -1,9 +1,14 @@
 """Export: every article as a JSON line (gzipped, per crawl) and as a WARC ``metadata`` record.
 
 The JSON Lines file is ``articles/<crawl_id>/articles-<time>-<pid>.jsonl.gz`` in the archive. The
-metadata record (``application/json``) has ``WARC-Target-URI`` the article URL and
-``WARC-Refers-To`` the record id of the response it was cleaned from, so the archive alone can
-rebuild every article index. The page's HTML is not repeated: it is in the response record.
+metadata record (``application/json``) has ``WARC-Refers-To`` the record id of the response it was
+cleaned from and ``WARC-Refers-To-Target-URI`` the article URL, so the archive alone can rebuild
+every article index. The page's HTML is not repeated: it is in the response record.
+
+Its ``WARC-Target-URI`` is ``urn:article:<article URL>`` (the convention of browsertrix's
+``urn:pageinfo:``), not the bare URL: pywb and cdxj-indexer index every metadata record that is not
+``application/warc-fields`` as a 200 capture of its target, and pywb then replays the JSON in place
+of the page captured in the same second.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from crawler.archive.session import ArchiveSession
 log = structlog.get_logger(__name__)
 
 _NOT_EXPORTED = ("html", "encoding")
+ARTICLE_URI_PREFIX = "urn:article:"
 
 
 class ExportPipeline:
@@ -51,11 +57,14 @@ class ExportPipeline:
         record = {k: v for k, v in adapter.items() if k not in _NOT_EXPORTED}
         capture = record.get("capture") or {}
         payload = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
-        headers = {}
+        url = record.get("final_url") or record["url"]
+        headers = {"WARC-Refers-To-Target-URI": url}
         if capture.get("record_id"):
             headers["WARC-Refers-To"] = capture["record_id"]
+        if capture.get("date"):
+            headers["WARC-Refers-To-Date"] = capture["date"]
         metadata = self.archive.writer.builder.create_warc_record(
-            record.get("final_url") or record["url"],
+            ARTICLE_URI_PREFIX + url,
             "metadata",
             payload=BytesIO(payload),
             length=len(payload),

@@ -54,12 +54,12 @@ def warc_files(archive: Path) -> list[Path]:
 
 
 def records(path: Path) -> list:
-    """Every record of a WARC file, read fully (content bytes in ``record.body``)."""
+    """Every record of a WARC file, read fully: ``record.body`` holds the payload exactly as
+    stored (Content-Encoding not undone)."""
     out = []
     with open(path, "rb") as fh:
         for record in ArchiveIterator(fh):
-            record.body = record.content_stream().read()
-            record.raw_body = None
+            record.body = record.raw_stream.read()
             out.append(record)
     return out
 
