@@ -1,0 +1,1 @@
+"""Archive I/O: WARC writing, storage (local directory or S3), repair and retrieval."""
