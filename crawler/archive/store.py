@@ -378,6 +378,7 @@ def open_store(
         from crawler.archive.s3 import S3Store  # boto3 is only imported when S3 is used
 
         return S3Store(parts.netloc, parts.path.strip("/"), config=config)
+    shown = f"{scheme}://{parts.hostname or ''}{parts.path}"  # never echo a password
     raise ArchiveConfigError(
-        f"ARCHIVE_URI {uri}: unsupported scheme {scheme!r} (use a directory or s3://bucket/prefix)"
+        f"ARCHIVE_URI {shown}: unsupported scheme {scheme!r} (use a directory or s3://bucket/prefix)"
     )
