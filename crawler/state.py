@@ -47,13 +47,17 @@ class CrawlState:
 
     def get(self, ns: str, key: str, default: Any = None) -> Any:
         with self._lock:
-            row = self._db.execute("SELECT value FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
+            row = self._db.execute(
+                "SELECT value FROM kv WHERE ns=? AND key=?", (ns, key)
+            ).fetchone()
         return default if row is None else json.loads(row[0])
 
     def put(self, ns: str, key: str, value: Any) -> None:
         data = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", (ns, key, data))
+            self._db.execute(
+                "INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", (ns, key, data)
+            )
 
     def delete(self, ns: str, key: str) -> None:
         with self._lock:

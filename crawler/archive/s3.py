@@ -249,6 +249,7 @@ class S3Store(ArchiveStore):
         if repaired:
             log.info("archive.repaired_open_files", files=len(repaired))
         stored: list[StoredFile] = []
+        self._uploader.assume_up()
         for pending in self._pending_files():
             if pending.key.endswith(OPEN_SUFFIX):
                 continue  # could not be repaired into a closed file (kept for inspection)

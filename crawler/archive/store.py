@@ -79,11 +79,11 @@ class StoreSettings:
     #: ARCHIVE_SPOOL_DIR: local directory where files wait for upload to s3:// (unused for local).
     spool_dir: Path = Path(DEFAULT_SPOOL_DIR)
     #: ARCHIVE_UPLOAD_MULTIPART_THRESHOLD: files at least this big are uploaded in parts.
-    multipart_threshold: int = 16 * MiB
+    multipart_threshold: int = 8 * MiB
     #: ARCHIVE_UPLOAD_PART_SIZE: size of each part; uploader memory is bounded by it.
-    part_size: int = 16 * MiB
+    part_size: int = 8 * MiB
     #: ARCHIVE_UPLOAD_CONCURRENCY: parts of one file in flight at once.
-    concurrency: int = 4
+    concurrency: int = 8
     #: ARCHIVE_UPLOAD_RETRIES: attempts after the first, per file, before it is left pending.
     retries: int = 5
     #: ARCHIVE_UPLOAD_BACKOFF: first retry delay in seconds; doubles each attempt, with jitter.

@@ -103,6 +103,10 @@ class Uploader:
         self._current = None  # the transfer future in flight, to cancel at a hard stop
         self._thread: threading.Thread | None = None
         self._closed = False
+        # Set when a file failed every retry, cleared by the next success: while the store is
+        # down each further file gets one attempt, not a full backoff, so a long queue does not
+        # hold up the end of the crawl for retries x files.
+        self._down = False
 
     # -- background queue -----------------------------------------------------------------------
 
@@ -120,8 +124,10 @@ class Uploader:
 
     def _run(self) -> None:
         while (job := self._queue.get()) is not None:
-            if self._stop.is_set() or not job.path.exists():
-                continue  # hard stop (it stays spooled), or already stored by upload_pending
+            if self._stop.is_set() or (self._closed and self._down) or not job.path.exists():
+                # Hard stop, or crawl end with the store down: it stays spooled for the next
+                # start. Or it was already stored by upload_pending.
+                continue
             try:
                 self.store(job)
             except (UploadFailed, UploadAborted):
@@ -132,7 +138,8 @@ class Uploader:
                 log.error("archive.upload.missing", key=job.key, path=str(job.path))
                 continue
             except Exception:  # a bug must not kill the thread and strand the queue
-                log.exception("archive.upload.error", key=job.key, path=str(job.path))
+                if not self._stop.is_set():  # else: the transfer was cancelled at a hard stop
+                    log.exception("archive.upload.error", key=job.key, path=str(job.path))
                 continue
             # The store answers again: give the files that failed earlier another go.
             with self._lock:
@@ -175,6 +182,10 @@ class Uploader:
         if manager is not None:
             manager.shutdown(cancel=cancel)
 
+    def assume_up(self) -> None:
+        """Give the next file its full retries again (an explicit upload of pending files)."""
+        self._down = False
+
     # -- one file -------------------------------------------------------------------------------
 
     def store(self, job: UploadJob, *, maybe_stored: bool = False) -> StoredFile | None:
@@ -195,14 +206,18 @@ class Uploader:
 
     def _store_with_retries(self, job: UploadJob, maybe_stored: bool) -> StoredFile:
         cfg = self.config
+        retries = 0 if self._down else cfg.retries
         attempt = 0
         while True:
             try:
-                return self._store_once(job, check_first=maybe_stored or attempt > 0)
+                stored = self._store_once(job, check_first=maybe_stored or attempt > 0)
+                self._down = False
+                return stored
             except FileNotFoundError:
                 raise  # the file itself is gone: nothing to retry
             except (BotoCoreError, ClientError, OSError, VerificationError) as e:
-                if attempt >= cfg.retries:
+                if attempt >= retries:
+                    self._down = True
                     log.error(
                         "archive.upload.failed",
                         key=job.key,
