@@ -167,7 +167,7 @@ def test_file_already_uploaded_before_a_crash_is_not_sent_again(s3_env, tmp_path
     store.submit(path, "warc/c3/A.warc.gz")
     assert store.close(timeout=60).complete
     first = s3_env.client().head_object(Bucket=bucket, Key="warc/c3/A.warc.gz")
-    # A crash between verifying and deleting leaves the uploaded file in the spool.
+    # A crash between verifying and deleting leaves the uploaded file in the spool;
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     time.sleep(1.1)  # object timestamps have one-second resolution
@@ -282,3 +282,28 @@ def test_spool_of_another_archive_is_not_sent_to_this_one(s3_env, tmp_path):
 
     with pytest.raises(ArchiveConfigError, match=f"holds files waiting for s3://{first}"):
         open_store(f"s3://{second}", spool_dir=spool).check()
+
+
+def test_multipart_upload_cut_by_a_crash_is_aborted_and_the_file_sent_whole(s3_env, tmp_path):
+    bucket = _bucket(s3_env)
+    spool = tmp_path / "spool"
+    store = open_store(f"s3://{bucket}/p", spool_dir=spool)
+    data = os.urandom(200_000)
+    path = store.spool_dir("c6") / "B.warc.gz"
+    path.write_bytes(data)
+    client = s3_env.client()
+    # What a kill -9 mid-upload leaves: an unfinished multipart upload with one part.
+    orphan = client.create_multipart_upload(Bucket=bucket, Key="p/warc/c6/B.warc.gz")
+    client.upload_part(
+        Bucket=bucket,
+        Key="p/warc/c6/B.warc.gz",
+        UploadId=orphan["UploadId"],
+        PartNumber=1,
+        Body=data[:1000],
+    )
+
+    result = store.upload_pending()
+
+    assert [f.key for f in result.uploaded] == ["warc/c6/B.warc.gz"] and result.complete
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads") in (None, [])
+    assert _object_bytes(s3_env, bucket, "p/warc/c6/B.warc.gz") == data

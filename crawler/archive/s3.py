@@ -250,6 +250,7 @@ class S3Store(ArchiveStore):
             log.info("archive.repaired_open_files", files=len(repaired))
         stored: list[StoredFile] = []
         self._uploader.assume_up()
+        self._abort_orphan_multipart_uploads({p.key for p in self._pending_files()})
         for pending in self._pending_files():
             if pending.key.endswith(OPEN_SUFFIX):
                 continue  # could not be repaired into a closed file (kept for inspection)
@@ -270,6 +271,28 @@ class S3Store(ArchiveStore):
             pending=len(summary.pending),
         )
         return summary
+
+    def _abort_orphan_multipart_uploads(self, keys: set[str]) -> None:
+        """Abort multipart uploads a crash left unfinished for files still in the spool.
+
+        Their parts are invisible but stored (and billed) until aborted; the file goes up again
+        whole. Only keys of this spool are touched: their names are unique to this machine.
+        """
+        if not keys:
+            return
+        strip = len(self._object_key(""))
+        try:
+            paginator = self.client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self._object_key("")):
+                for upload in page.get("Uploads") or []:
+                    if upload["Key"][strip:] in keys:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        log.info("archive.multipart_aborted", key=upload["Key"][strip:])
+        except (BotoCoreError, ClientError) as e:
+            # Not every S3-compatible store lists uploads; the uploads themselves still work.
+            log.warning("archive.multipart_list_failed", error=f"{type(e).__name__}: {e}")
 
     # -- reading --------------------------------------------------------------------------------
 
