@@ -110,6 +110,9 @@ class SeaweedS3:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             "-master.telemetry=false",
+            # Its unix sockets default to /tmp/seaweedfs-*.sock and outlive it: keep them here.
+            f"-filer.localSocket={self.base / 'filer.sock'}",
+            f"-s3.localSocket={self.base / 's3.sock'}",
         ]
         for name, port in self.ports.items():
             args += [f"-{name}={port}", f"-{name}.grpc={port + 10000}"]
@@ -126,6 +129,7 @@ class SeaweedS3:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=self.base,
+            env={**os.environ, "TMPDIR": str(self.base)},  # the admin socket has no flag
             start_new_session=True,
         )
         self._log = log
@@ -158,6 +162,12 @@ class SeaweedS3:
                 proc.kill()
                 proc.wait(5)
         self._log.close()
+        # gRPC unix sockets are always made in /tmp and left there; named by our own ports.
+        for port in self.ports.values():
+            for kind in ("admin", "s3", "filer", "master", "volume"):
+                sock = Path(f"/tmp/seaweedfs-{kind}-grpc-{port + 10000}.sock")
+                if sock.is_socket():
+                    sock.unlink()
 
     def close(self) -> None:
         """Stop and remove the data directory (if this object made it)."""
