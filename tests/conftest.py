@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import PYWB_PYTHON, REPO, free_port, wait_for_port
+from tests.s3server import s3_env, s3_server  # noqa: F401 - fixtures: a real SeaweedFS S3 server
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -1,1 +1,1 @@
-"""The archive: WARC capture, writing, indexing, storage and retrieval."""
+"""Archive I/O: WARC writing, storage (local directory or S3), repair and retrieval."""
