@@ -71,7 +71,11 @@ class CrawlProgress:
 def crawl_summary(crawler, reason: str, seconds: float) -> dict:
     stats = crawler.stats.get_stats()
     session = getattr(crawler, "_newsarchive_archive", None)
-    errors = sum(v for k, v in stats.items() if k.startswith("downloader/exception_type_count/"))
+    errors = sum(
+        v
+        for k, v in stats.items()
+        if k.startswith("downloader/exception_type_count/") and not k.endswith("IgnoreRequest")
+    )
     statuses = {
         k.rsplit("/", 1)[-1]: v
         for k, v in stats.items()
