@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -127,6 +128,8 @@ def test_sigint_leaves_only_closed_valid_warcs(tmp_path, demo_site):
             "AUTOTHROTTLE_ENABLED=False",
             "-s",
             "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            "-s",
+            "PROGRESS_INTERVAL=0.5",
         ],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -140,8 +143,12 @@ def test_sigint_leaves_only_closed_valid_warcs(tmp_path, demo_site):
     time.sleep(1.5)  # let it write a few exchanges
     assert proc.poll() is None, "the crawl ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
+    stdout, stderr = proc.communicate(timeout=60)
     assert not list(archive.rglob("*.open")), "SIGINT left a WARC open"
+    events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    progress = [e for e in events if e["event"] == "crawl.progress"]
+    assert progress and {"pages", "items", "archive_bytes", "pages_per_s"} <= set(progress[-1])
+    assert "ended (shutdown)" in stdout, stdout
     files = warc_files(archive)
     assert files
     check = subprocess.run(
