@@ -90,28 +90,36 @@ def _configure_structlog() -> None:
     )
 
 
-class StructuredLogs:
-    """Extension: Scrapy's root log handler formats through structlog.
+def install_scrapy_formatter(json_lines: bool | None = None) -> logging.Formatter:
+    """Make Scrapy build its root log handler with our formatter, and re-format the current one.
 
-    ``Crawler`` rebuilds that handler after the extensions are built, through
-    ``scrapy.utils.log._get_formatter``; so the formatter is installed there (the one place Scrapy
-    builds it) as well as on the handler that exists now.
+    Scrapy builds (and, inside ``Crawler``, rebuilds) that handler through
+    ``scrapy.utils.log._get_formatter``: the one place where its log lines can be routed through
+    structlog from the first line on.
+    """
+    from scrapy.utils import log as scrapy_log
+
+    _configure_structlog()
+    ours = formatter(json_lines)
+    scrapy_log._get_formatter = lambda handler, settings: ours
+    handler = scrapy_log.get_scrapy_root_handler()
+    for h in [handler] if handler else logging.getLogger().handlers:
+        h.setFormatter(ours)
+    return ours
+
+
+class StructuredLogs:
+    """Extension: apply ``LOG_JSON`` to the log handler Scrapy installed (see install_scrapy_formatter).
+
+    ``crawler/settings.py`` already installs the formatter when Scrapy loads it, so even the
+    lines Scrapy logs before any component exists (its version banner) are structured.
     """
 
     def __init__(self, settings) -> None:
-        from scrapy.utils import log as scrapy_log
-
-        _configure_structlog()
         json_lines = settings.get("LOG_JSON")
         if isinstance(json_lines, str):
             json_lines = json_lines.lower() in ("1", "true", "yes")
-        ours = formatter(json_lines)
-        scrapy_log._get_formatter = lambda handler, settings: ours
-        handler = scrapy_log.get_scrapy_root_handler()
-        handlers = [handler] if handler else logging.getLogger().handlers
-        for h in handlers:
-            if not isinstance(h.formatter, structlog.stdlib.ProcessorFormatter):
-                h.setFormatter(ours)
+        install_scrapy_formatter(json_lines)
 
     @classmethod
     def from_crawler(cls, crawler) -> StructuredLogs:

@@ -6,6 +6,11 @@ same name (for ``ARCHIVE_URI`` and ``REDIS_URL``) override them.
 
 from __future__ import annotations
 
+from crawler.logs import install_scrapy_formatter
+
+# Scrapy logs its banner before any component exists; route it through structlog from here.
+install_scrapy_formatter()
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
