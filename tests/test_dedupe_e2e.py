@@ -346,3 +346,53 @@ def test_story_grouping_over_syndicated_copies(tmp_path, backend):
     for item in copies:
         first = first_of[item["story_id"]]
         assert item["duplicate_of"]["capture"] == first["capture"]
+
+
+# --- URL variants and user errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_tracking_and_fragment_variants_are_fetched_once(tmp_path, backend):
+    """Scrapy's dupefilter and scrapy-redis's (which ignores REQUEST_FINGERPRINTER_CLASS unless
+    replaced) both see one request for the variants of a link."""
+    story = "/news/council-approves-harbour-budget/"
+    links = [
+        story,
+        story + "?utm_source=rss&utm_medium=feed",
+        story + "#comments",
+        story + "?fbclid=x",
+    ]
+    section = "".join(f'<a href="{href}">link</a>' for href in links)
+    article = "<html><body><article><p>The council approved the budget.</p></article></body></html>"
+    with backend_settings(backend) as options, LocalSite({"/": section, story: article}) as site:
+        (tmp_path / "sites").mkdir()
+        (tmp_path / "sites" / "variants.toml").write_text(
+            f'name = "variants"\nstart_urls = ["{site.url("/")}"]\narticle_patterns = ["/news/"]\n'
+        )
+        result = crawl(tmp_path, "variants", options)
+        hits = site.hits(story)
+    assert len(hits) == 1, [h.path for h in hits]
+    assert len(result["items"]) == 1
+    if backend == "redis":
+        assert result["manifest"]["stats"]["scheduler/enqueued/redis"] >= 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("DEDUPE_MODE=keep", "DEDUPE_MODE='keep': expected one of flag, drop"),
+        ("DEDUPE_NEAR_THRESHOLD=1.5", "DEDUPE_NEAR_THRESHOLD='1.5'"),
+        ("DEDUPE_NUM_PERM=many", "DEDUPE_NUM_PERM='many'"),
+        ("ARTICLE_RECRAWL_AFTER=soon", "ARTICLE_RECRAWL_AFTER='soon'"),
+        ("REDIS_URL=redis://127.0.0.1:1/0", "REDIS_URL=redis://127.0.0.1:1/0: cannot use Redis"),
+    ],
+)
+def test_bad_dedupe_setting_is_one_clear_line(tmp_path, setting, named):
+    result = run_cli(
+        "crawl", "http://127.0.0.1:9/news/", "--archive", str(tmp_path / "a"), "-s", setting,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
