@@ -84,6 +84,22 @@ class RedisFrontierScheduler(Scheduler):
             "frontier.opened", queue=self.queue_key, dupefilter=self.df.key, pending=len(self.queue)
         )
 
+    # scrapy-redis 0.9 passes ``spider=`` to the stats collector, which Scrapy 2.19 deprecates
+    # with a warning in every crawl: same two methods, stats counted here.
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.crawler.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop(self.idle_before_close)
+        if request is not None:
+            self.crawler.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
 
 class CanonicalRedisDupeFilter(RFPDupeFilter):
     """scrapy-redis's dupefilter on the crawler's request fingerprints (canonical URLs)."""
