@@ -131,6 +131,24 @@ def validate_settings(settings) -> None:
             raise UsageError(f"setting {name}={value!r}: expected a number >= 0")
     if not str(settings.get("ARCHIVE_URI") or "").strip():
         raise UsageError("setting ARCHIVE_URI is empty: give a directory or s3://bucket/prefix")
+    from pipelines.dedupe import check_settings
+
+    try:
+        check_settings(settings)
+    except ValueError as exc:
+        raise UsageError(f"setting {exc}") from None
+
+
+def _check_state(settings) -> None:
+    """A shared crawl state (REDIS_URL) that cannot be reached fails before anything is fetched."""
+    if not settings.get("REDIS_URL"):
+        return
+    from crawler.state import CrawlStateError, open_state
+
+    try:
+        open_state(settings).close()
+    except CrawlStateError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _resolve_site(args, settings):
@@ -169,6 +187,7 @@ def cmd_crawl(args) -> int:
     settings = load_settings(args)
     _site, spider_args = _resolve_site(args, settings)
     _check_store(settings)
+    _check_state(settings)
 
     from scrapy.crawler import CrawlerProcess
 

@@ -5,6 +5,8 @@ Namespaces in ``crawler.state`` (SQLite or Redis, whichever the crawl uses):
 - ``dedupe.archived``: canonical article URL -> when it was archived (skip re-fetching it);
 - ``dedupe.validators``: canonical URL -> ``ETag`` / ``Last-Modified`` (conditional re-fetches);
 - ``dedupe.payloads``: payload digest -> first capture with it (``revisit`` records point there);
+- ``dedupe.captures``: canonical URL of a page fetched every crawl -> its last full capture
+  (a ``304`` answer becomes a revisit record pointing there);
 - ``dedupe.stories``: story id -> the story's first capture (near-duplicate grouping);
 - ``dedupe.signatures``: canonical article URL -> story id and MinHash signature (the story index
   is rebuilt from these at start).
@@ -24,6 +26,7 @@ from crawler.state import CrawlState, StateStore
 NS_ARCHIVED = "dedupe.archived"
 NS_VALIDATORS = "dedupe.validators"
 NS_PAYLOADS = "dedupe.payloads"
+NS_CAPTURES = "dedupe.captures"
 NS_STORIES = "dedupe.stories"
 NS_SIGNATURES = "dedupe.signatures"
 
@@ -108,6 +111,21 @@ class DedupeState:
         """Remember the capture of a new payload; the first capture wins. True if this one did."""
         return self.store.put_if_absent(
             NS_PAYLOADS, digest, {"record_id": record_id, "uri": uri, "date": _iso(date)}
+        )
+
+    # --- last full capture of a URL (server-not-modified revisits) ---------------------------
+    def last_capture(self, url: str) -> dict[str, str] | None:
+        """``{"record_id", "uri", "date", "digest"}`` of the last full capture of ``url``, or None."""
+        return self.store.get(NS_CAPTURES, url)
+
+    def remember_capture(
+        self, url: str, record_id: str, uri: str, date: datetime | str | None, digest: str
+    ) -> None:
+        """The record holding ``url``'s latest payload (for a revisit: the record it refers to)."""
+        self.store.put(
+            NS_CAPTURES,
+            url,
+            {"record_id": record_id, "uri": uri, "date": _iso(date), "digest": digest},
         )
 
     # --- story index (pipelines.dedupe) -------------------------------------------------------

@@ -6,7 +6,10 @@ same name (for ``ARCHIVE_URI`` and ``REDIS_URL``) override them.
 
 from __future__ import annotations
 
+import os
+
 from crawler.logs import install_scrapy_formatter
+from crawler.urls import DEFAULT_TRACKING_PARAMS
 
 # Scrapy logs its banner before any component exists; route it through structlog from here.
 install_scrapy_formatter()
@@ -39,12 +42,37 @@ FEED_EXPORT_ENCODING = "utf-8"
 SITES_DIR = "sites"  # where `newsarchive crawl NAME` finds NAME.toml
 
 # --- archive (WARC capture, index, storage) -------------------------------------------------------
-ARCHIVE_URI = "./archive"  # a local directory or s3://bucket/prefix
+ARCHIVE_URI = (
+    os.environ.get("ARCHIVE_URI") or "./archive"
+)  # a local directory or s3://bucket/prefix
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # rotate to a new WARC file past this many bytes
 ARCHIVE_WARC_PREFIX = "newsarchive"  # first part of WARC file names
 ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for resumed crawls)
-ARCHIVE_SPOOL_DIR = ".newsarchive/spool"  # local spool for a remote (s3://) archive
-STATE_DIR = None  # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
+ARCHIVE_SPOOL_DIR = (
+    os.environ.get("ARCHIVE_SPOOL_DIR") or ".newsarchive/spool"
+)  # local spool for a remote (s3://) archive
+STATE_DIR = (
+    os.environ.get("STATE_DIR") or None
+)  # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
+
+# --- dedupe (URLs, payloads, stories) and the crawl state they share -----------------------------
+# Fingerprints over canonical URLs: tracking-parameter and #fragment variants are one request.
+REQUEST_FINGERPRINTER_CLASS = "crawler.urls.CanonicalRequestFingerprinter"
+DEDUPE_TRACKING_PARAMS = list(DEFAULT_TRACKING_PARAMS)  # query parameters dropped (globs allowed)
+DEDUPE_REFETCH_ENABLED = True  # skip archived articles; re-fetch sections/feeds conditionally
+ARTICLE_RECRAWL_AFTER = None  # fetch an archived article again after this long ("7d"); None: never
+DEDUPE_REVISITS_ENABLED = True  # an already archived payload, or a 304, becomes a revisit record
+DEDUPE_MODE = "flag"  # near-duplicate stories: "flag" (exported, pointing at the first) or "drop"
+DEDUPE_NEAR_THRESHOLD = 0.45  # estimated Jaccard similarity of word shingles for "same story"
+DEDUPE_NUM_PERM = 128  # MinHash permutations
+DEDUPE_SHINGLE_SIZE = 5  # words per shingle
+# Crawl state and frontier on Redis when set (env REDIS_URL too): shared by many crawl processes.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+STATE_REDIS_PREFIX = "newsarchive"  # every Redis key starts with this
+ADDONS = {
+    # With REDIS_URL: scrapy-redis scheduler + canonical dupefilter, one frontier per crawl id.
+    "crawler.frontier.RedisFrontier": 0,
+}
 
 # --- progress -------------------------------------------------------------------------------------
 PROGRESS_INTERVAL = 30.0  # seconds between progress lines
@@ -52,6 +80,9 @@ LOGSTATS_INTERVAL = 0  # our progress extension replaces Scrapy's LogStats
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Conditional headers on re-fetched pages, archived articles dropped: before the capture (so
+    # the archived request shows the headers) and before redirects (so it sees the final answer).
+    "crawler.middlewares.refetch.RefetchMiddleware": 560,
     # Closer to the downloader than everything that changes requests (cookies 700, proxy 750,
     # stats 850) and than the decoders (compression 590, redirect 600): it sees the exchange as sent.
     "crawler.archive.capture.WarcCaptureMiddleware": 950,
@@ -64,5 +95,6 @@ EXTENSIONS = {
 }
 
 ITEM_PIPELINES = {
+    "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.export.ExportPipeline": 800,
 }

@@ -2,7 +2,8 @@
 
 - **Same URL**: an item whose canonical URL was already exported in this crawl is dropped
   (stat ``dedupe/url_duplicates``).
-- **Near-duplicate stories**: MinHash (datasketch) over word shingles of the cleaned ``body``; an
+- **Near-duplicate stories**: MinHash (datasketch) over word shingles of the cleaned ``body``
+  (or, while ``pipelines.clean`` has not run, the page's main text from trafilatura); an
   in-memory LSH index finds candidates, whose estimated Jaccard similarity decides. A copy of a
   story already seen (another site's template, date, a paragraph trimmed or added) gets the
   story's ``story_id`` and ``duplicate_of`` = the story's first capture
@@ -31,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
+import trafilatura
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
-from crawler.dedupe_state import DedupeState
+from crawler.dedupe_state import DedupeState, parse_duration
 from crawler.urls import canonicalize_url, tracking_matcher, tracking_params_from_settings
 
 if TYPE_CHECKING:
@@ -153,16 +155,53 @@ def story_id_for(canonical_url: str) -> str:
     return "story-" + hashlib.sha1(canonical_url.encode()).hexdigest()[:16]
 
 
+def check_settings(settings) -> None:
+    """Raise ValueError naming the first dedupe setting with a wrong value (the CLI shows it)."""
+    mode = str(settings.get("DEDUPE_MODE", "flag")).strip().lower()
+    if mode not in MODES:
+        raise ValueError(
+            f"DEDUPE_MODE={settings.get('DEDUPE_MODE')!r}: expected one of {', '.join(MODES)}"
+        )
+    value = settings.get("DEDUPE_NEAR_THRESHOLD", DEFAULT_NEAR_THRESHOLD)
+    try:
+        threshold = float(value)
+    except (TypeError, ValueError):
+        threshold = -1.0
+    if not 0 < threshold <= 1:
+        raise ValueError(f"DEDUPE_NEAR_THRESHOLD={value!r}: expected a number in (0, 1]")
+    for name, default, low in (
+        ("DEDUPE_NUM_PERM", DEFAULT_NUM_PERM, 16),
+        ("DEDUPE_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE, 1),
+    ):
+        value = settings.get(name, default)
+        try:
+            ok = int(value) >= low and float(value) == int(value)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}={value!r}: expected a whole number >= {low}")
+    parse_duration(settings.get("ARTICLE_RECRAWL_AFTER"))
+
+
+def main_text(item: Any) -> str:
+    """The cleaned ``body`` when ``pipelines.clean`` ran, else the page's main text (trafilatura)."""
+    body = item.get("body")
+    if body:
+        return body
+    html = item.get("html")
+    if not html:
+        return ""
+    # Small on purpose: until the clean pipeline fills ``body`` this is what stories compare.
+    return trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+
+
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
+        check_settings(settings)
         self.stats = crawler.stats
         self.mode = str(settings.get("DEDUPE_MODE", "flag")).strip().lower()
-        if self.mode not in MODES:
-            raise ValueError(f"DEDUPE_MODE={self.mode!r}: expected one of {', '.join(MODES)}")
         threshold = settings.getfloat("DEDUPE_NEAR_THRESHOLD", DEFAULT_NEAR_THRESHOLD)
-        if not 0 < threshold <= 1:
-            raise ValueError(f"DEDUPE_NEAR_THRESHOLD={threshold}: expected a number in (0, 1]")
         num_perm = settings.getint("DEDUPE_NUM_PERM", DEFAULT_NUM_PERM)
         self.signer = Signer(num_perm, settings.getint("DEDUPE_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE))
         self.index = StoryIndex(threshold, num_perm)
@@ -205,8 +244,7 @@ class DedupePipeline:
             if variant:
                 self.state.mark_archived(canonicalize_url(variant, self.tracking))
 
-        body = item.get("body") or ""
-        sig = await maybe_deferred_to_future(threads.deferToThread(self.signer.sign, body))
+        sig = await maybe_deferred_to_future(threads.deferToThread(self._sign, item))
         # No await from here on: query and insert are one step, so two copies processed at once
         # cannot both found a story.
         story_id, first = self._assign(url, sig, item)
@@ -221,6 +259,9 @@ class DedupePipeline:
                 self.stats.inc_value("dedupe/near_duplicates_dropped")
                 raise DropItem(f"copy of {first['canonical_url']} (story {story_id})")
         return item
+
+    def _sign(self, item: Any) -> LeanMinHash | None:
+        return self.signer.sign(main_text(item))
 
     def _assign(self, url: str, sig: LeanMinHash | None, item: Any) -> tuple[str, dict | None]:
         """(story id, first capture of the story or None if this is it) for the article at url."""
