@@ -65,6 +65,8 @@ def configure(level: str | int = "INFO", json_lines: bool | None = None) -> logg
     _configure_structlog()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(json_lines))
+    # Scrapy sets its own loggers to DEBUG and filters in its handler: so must this one.
+    handler.setLevel(level)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -271,5 +271,8 @@ def test_logs_are_json_lines_including_scrapys_and_a_summary(crawl):
     events = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert any(e.get("logger", "").startswith("scrapy.") for e in events)
     assert any(e["event"] == "crawl.summary" for e in events)
+    assert not [e for e in events if e["level"] == "debug"], (
+        "LOG_LEVEL=INFO must hold for Scrapy too"
+    )
     assert "Crawl demo-" in result.stdout and "archive:" in result.stdout
     assert "articles" in result.stdout

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import scrapy
 from lxml import etree
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
 
 from crawler.items import ArticleItem
@@ -65,10 +66,14 @@ class NewsSpider(scrapy.Spider):
         spider.site_name = site.name
         spider.allowed_domains = list(site.allowed_domains)
         # Per-site politeness becomes per-domain download slots (settings are still open here).
+        # A setting given on the command line (-s) still beats the site file.
+        settings = crawler.settings
         slot = {}
-        if site.download_delay is not None:
+        if site.download_delay is not None and not _from_cmdline(settings, "DOWNLOAD_DELAY"):
             slot["delay"] = site.download_delay
-        if site.concurrent_requests_per_domain is not None:
+        if site.concurrent_requests_per_domain is not None and not _from_cmdline(
+            settings, "CONCURRENT_REQUESTS_PER_DOMAIN"
+        ):
             slot["concurrency"] = site.concurrent_requests_per_domain
         if slot:
             slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
@@ -267,6 +272,10 @@ class NewsSpider(scrapy.Spider):
             hints=response.meta.get("hints") or {},
             capture=response.meta.get("capture"),
         )
+
+
+def _from_cmdline(settings, name: str) -> bool:
+    return (settings.getpriority(name) or 0) >= SETTINGS_PRIORITIES["cmdline"]
 
 
 def _crawl_id_of(crawler) -> str | None:
