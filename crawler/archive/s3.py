@@ -189,6 +189,7 @@ class S3Store(ArchiveStore):
     def spool_dir(self, crawl_id: str) -> Path:
         path = self.spool_root / "warc" / check_key(crawl_id)
         path.mkdir(parents=True, exist_ok=True)
+        self._uploader.keep_dir(path)  # until close(): the writer opens each next WARC here
         self._claim_spool()
         return path
 
@@ -209,6 +210,7 @@ class S3Store(ArchiveStore):
     def close(self, timeout: float | None = None) -> UploadSummary:
         """Wait (at most ``timeout`` s, else ARCHIVE_UPLOAD_CLOSE_TIMEOUT) for queued uploads."""
         self._uploader.close(self.config.close_timeout if timeout is None else timeout)
+        self._uploader.release_dirs()
         with self._lock:
             summary = UploadSummary(uploaded=list(self._stored), pending=self._pending_files())
         if summary.pending:
