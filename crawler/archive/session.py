@@ -55,6 +55,7 @@ class ArchiveSession:
             on_closed=self._on_warc_closed,
         )
         self.closed = False
+        self.pending: list[str] = []
         crawler_.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -110,7 +111,8 @@ class ArchiveSession:
         tmp.replace(path)
         self.store.submit(path, self._manifest_key)
         summary = self.store.close()
-        pending = [str(p) for p in getattr(summary, "pending", [])]
+        pending = [str(p.path) for p in getattr(summary, "pending", [])]
+        self.pending = pending  # the CLI lists them under its summary
         self.crawler.stats.set_value("archive/pending_uploads", len(pending))
         self.manifest = manifest
         log.info(
