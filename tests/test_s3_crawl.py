@@ -8,6 +8,7 @@ directory. What is checked is what a user would check in the bucket: the objects
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive.store import files_under
-from tests.helpers import REPO, records, run_cli, warc_files, write_demo_site_file
+from tests.helpers import REPO, CliResult, records, run_cli, warc_files, write_demo_site_file
 
 SPOOL = Path(".newsarchive/spool")  # ARCHIVE_SPOOL_DIR's default, relative to the crawl's cwd
 # A failing upload gives up fast in tests; the defaults (5 retries from 1 s) are for real stores.
@@ -36,6 +37,11 @@ FAST_RETRIES = [
     "-s",
     "ARCHIVE_S3_CONNECT_TIMEOUT=1",
 ]
+
+
+def _cli(*args: str, cwd: Path, env: dict | None = None) -> CliResult:
+    """``newsarchive ARGS`` in its own process, running this checkout's code whatever the cwd."""
+    return run_cli(*args, cwd=cwd, env={"PYTHONPATH": str(REPO), **(env or {})})
 
 
 def _new_bucket(s3) -> str:
@@ -168,8 +174,8 @@ def test_s3_crawl_leaves_in_the_bucket_what_a_local_crawl_writes(s3_env, demo_si
     for work in (local, remote):
         _site(work, demo_site.base_url)
 
-    local_run = run_cli("crawl", "demo", "--archive", str(local / "archive"), cwd=local)
-    remote_run = run_cli("crawl", "demo", "--archive", f"s3://{bucket}/news/archive", cwd=remote)
+    local_run = _cli("crawl", "demo", "--archive", str(local / "archive"), cwd=local)
+    remote_run = _cli("crawl", "demo", "--archive", f"s3://{bucket}/news/archive", cwd=remote)
 
     assert local_run.returncode == 0, local_run.stderr[-3000:]
     assert remote_run.returncode == 0, remote_run.stderr[-3000:]
@@ -207,7 +213,7 @@ def test_wrong_secret_key_stops_the_crawl_before_any_fetch(s3_env, tmp_path):
     wrong = "wrong-secret-9fQx2LmZr7Tb4Kd1"
     with DemoSite(port=0) as site:  # its own site: its request log is this test's alone
         _site(tmp_path, site.base_url)
-        result = run_cli(
+        result = _cli(
             "crawl",
             "demo",
             "--archive",
@@ -259,7 +265,7 @@ def test_crawl_goes_on_through_a_store_outage_and_upload_pending_finishes(
     assert summary["reason"] == "finished" and summary["pending_uploads"] >= len(pending)
 
     s3_env.start()
-    upload = run_cli("upload", "--pending", "--archive", uri, cwd=tmp_path)
+    upload = _cli("upload", "--pending", "--archive", uri, cwd=tmp_path)
 
     assert upload.returncode == 0, upload.stdout + upload.stderr[-3000:]
     assert "0 still pending" in upload.stdout
@@ -300,7 +306,7 @@ def test_kill_9_mid_write_then_upload_pending_repairs_and_keeps_every_whole_reco
     assert torn is not None
     whole_before = _whole_record_ids(torn)  # what a reader gets from the file as the kill left it
 
-    upload = run_cli("upload", "--pending", "--archive", uri, cwd=tmp_path)
+    upload = _cli("upload", "--pending", "--archive", uri, cwd=tmp_path)
 
     assert upload.returncode == 0, upload.stdout + upload.stderr[-3000:]
     key = torn.relative_to(spool).as_posix().removesuffix(".open")
@@ -309,4 +315,11 @@ def test_kill_9_mid_write_then_upload_pending_repairs_and_keeps_every_whole_reco
     assert [r.rec_headers.get_header("WARC-Record-ID") for r in records(repaired)] == whole_before
     head = s3_env.client().head_object(Bucket=bucket, Key=f"killed/{key}")
     assert head["Metadata"]["sha256"] == hashlib.sha256(repaired.read_bytes()).hexdigest()
+    # The articles file the kill cut short is not sent torn: whole lines, or not at all.
+    for name in _objects(s3_env, bucket, "killed"):
+        assert not name.endswith(".open"), name
+        if name.endswith(".jsonl.gz"):
+            body = s3_env.client().get_object(Bucket=bucket, Key=f"killed/{name}")["Body"].read()
+            assert body, f"{name}: an empty object is not a gzip file"
+            assert all(json.loads(line) for line in gzip.decompress(body).splitlines())
     _spool_is_empty(tmp_path)

@@ -22,6 +22,7 @@ from scrapy import signals
 
 import crawler
 from crawler.archive.cdxj import write_index
+from crawler.archive.repair import OPEN_SUFFIX
 from crawler.archive.store import open_store
 from crawler.archive.writer import ClosedWarc, RotatingWarcWriter
 
@@ -76,8 +77,17 @@ class ArchiveSession:
         return locations
 
     def local_path(self, key: str) -> Path:
-        """Where to write a file that will be stored under ``key`` (the spool, for a remote store)."""
-        return self.store.spool_dir(self.crawl_id).parent.parent / key
+        """Where to write a file that will be stored under ``key``: ``<spool>/<key>.open``.
+
+        ``store.submit(path, key)`` moves it into place once it is closed. Until then the
+        ``.open`` name keeps it from being uploaded half-written (``newsarchive upload --pending``
+        beside this crawl), and after a crash it is repaired like an open WARC.
+        """
+        return self._spool_root() / (key + OPEN_SUFFIX)
+
+    def _spool_root(self) -> Path:
+        # The local archive's root, or the remote store's spool (laid out like the keys).
+        return self.store.spool_dir(self.crawl_id).parent.parent
 
     def _on_warc_closed(self, closed: ClosedWarc) -> None:
         key = f"warc/{self.crawl_id}/{closed.name}"
@@ -104,7 +114,7 @@ class ArchiveSession:
         self.closed = True
         self.writer.close()
         manifest = self._manifest(reason)
-        path = self.local_path(self._manifest_key)
+        path = self._spool_root() / self._manifest_key  # written whole (tmp + rename) below
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
