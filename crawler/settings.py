@@ -39,6 +39,17 @@ ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # rotate to a new WARC file past this man
 ARCHIVE_WARC_PREFIX = "newsarchive"  # first part of WARC file names
 ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for resumed crawls)
 ARCHIVE_SPOOL_DIR = ".newsarchive/spool"  # local spool for a remote (s3://) archive
+# Uploads to s3:// (background thread; credentials and endpoint from the standard AWS variables).
+ARCHIVE_UPLOAD_MULTIPART_THRESHOLD = 8 * 1024 * 1024  # files this big or bigger go up in parts
+ARCHIVE_UPLOAD_PART_SIZE = 8 * 1024 * 1024  # bytes per part (S3 minimum 5 MiB); bounds memory
+ARCHIVE_UPLOAD_CONCURRENCY = 8  # parts of one file in flight at once
+ARCHIVE_UPLOAD_RETRIES = 5  # attempts after the first before a file is left pending
+ARCHIVE_UPLOAD_BACKOFF = 1.0  # first retry delay in seconds; doubles each attempt, with jitter
+ARCHIVE_UPLOAD_BACKOFF_MAX = 60.0  # longest delay between two attempts, in seconds
+ARCHIVE_UPLOAD_CLOSE_TIMEOUT = 600.0  # seconds crawl end waits for queued uploads
+ARCHIVE_S3_CONNECT_TIMEOUT = 10.0  # seconds to open a connection to the S3 endpoint
+ARCHIVE_S3_READ_TIMEOUT = 60.0  # seconds to wait for an S3 response
+ARCHIVE_S3_CHECK_TIMEOUT = 5.0  # connect/read timeout of the start-up check (no retries there)
 STATE_DIR = None  # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
 
 # --- progress -------------------------------------------------------------------------------------
