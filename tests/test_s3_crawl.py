@@ -323,3 +323,41 @@ def test_kill_9_mid_write_then_upload_pending_repairs_and_keeps_every_whole_reco
             assert body, f"{name}: an empty object is not a gzip file"
             assert all(json.loads(line) for line in gzip.decompress(body).splitlines())
     _spool_is_empty(tmp_path)
+
+
+def test_upload_pending_beside_a_running_crawl_leaves_its_open_files_alone(
+    s3_env, demo_site, tmp_path
+):
+    bucket = _new_bucket(s3_env)
+    uri = f"s3://{bucket}/beside"
+    _site(tmp_path, demo_site.base_url, delay=0.1)
+    proc = _start_crawl(tmp_path, uri, "-s", "ARCHIVE_WARC_MAX_SIZE=20000")
+    spool = tmp_path / SPOOL
+    try:
+        _wait_for(
+            lambda: (
+                any(k.startswith("warc/") for k in _objects(s3_env, bucket, "beside"))
+                and list(spool.glob("articles/*/*.jsonl.gz*"))
+            ),
+            proc,
+            "a WARC uploaded while articles are being written",
+        )
+        upload = _cli("upload", "--pending", "--archive", uri, cwd=tmp_path)
+        assert proc.poll() is None, "the crawl ended before upload --pending ran beside it"
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert upload.returncode == 0, upload.stdout + upload.stderr[-2000:]
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "pending upload  none" in stdout
+    _verify_against_manifest(s3_env, bucket, "beside", tmp_path)
+    articles = [k for k in _objects(s3_env, bucket, "beside") if k.startswith("articles/")]
+    assert len(articles) == 1, articles
+    body = s3_env.client().get_object(Bucket=bucket, Key=f"beside/{articles[0]}")["Body"].read()
+    exported = [json.loads(line) for line in gzip.decompress(body).splitlines()]
+    summary = next(json.loads(line) for line in stderr.splitlines() if '"crawl.summary"' in line)
+    assert len(exported) == summary["articles"] >= 20, "articles lost to the upload beside"
+    _spool_is_empty(tmp_path)
