@@ -214,6 +214,11 @@ def cmd_crawl(args) -> int:
         print(f"archive: {Path(archive).resolve()}")
     else:
         print(f"archive: {archive}")
+    session = getattr(crawler, "_newsarchive_archive", None)
+    for path in getattr(session, "pending", []):
+        print(f"  pending: {path}")
+    if getattr(session, "pending", None):
+        print(f"upload them with: newsarchive upload --pending --archive {archive}")
     return 0 if progress.summary["reason"] == "finished" else 1
 
 

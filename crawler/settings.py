@@ -42,18 +42,27 @@ FEED_EXPORT_ENCODING = "utf-8"
 SITES_DIR = "sites"  # where `newsarchive crawl NAME` finds NAME.toml
 
 # --- archive (WARC capture, index, storage) -------------------------------------------------------
-ARCHIVE_URI = (
-    os.environ.get("ARCHIVE_URI") or "./archive"
-)  # a local directory or s3://bucket/prefix
+# a local directory or s3://bucket/prefix
+ARCHIVE_URI = os.environ.get("ARCHIVE_URI") or "./archive"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # rotate to a new WARC file past this many bytes
 ARCHIVE_WARC_PREFIX = "newsarchive"  # first part of WARC file names
 ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for resumed crawls)
-ARCHIVE_SPOOL_DIR = (
-    os.environ.get("ARCHIVE_SPOOL_DIR") or ".newsarchive/spool"
-)  # local spool for a remote (s3://) archive
-STATE_DIR = (
-    os.environ.get("STATE_DIR") or None
-)  # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
+# local spool for a remote (s3://) archive
+ARCHIVE_SPOOL_DIR = os.environ.get("ARCHIVE_SPOOL_DIR") or ".newsarchive/spool"
+# embedded crawl state (SQLite); default beside a local archive, else .newsarchive
+STATE_DIR = os.environ.get("STATE_DIR") or None
+
+# Uploads to s3:// (background thread; credentials and endpoint from the standard AWS variables).
+ARCHIVE_UPLOAD_MULTIPART_THRESHOLD = 8 * 1024 * 1024  # files this big or bigger go up in parts
+ARCHIVE_UPLOAD_PART_SIZE = 8 * 1024 * 1024  # bytes per part (S3 minimum 5 MiB); bounds memory
+ARCHIVE_UPLOAD_CONCURRENCY = 8  # parts of one file in flight at once
+ARCHIVE_UPLOAD_RETRIES = 5  # attempts after the first before a file is left pending
+ARCHIVE_UPLOAD_BACKOFF = 1.0  # first retry delay in seconds; doubles each attempt, with jitter
+ARCHIVE_UPLOAD_BACKOFF_MAX = 60.0  # longest delay between two attempts, in seconds
+ARCHIVE_UPLOAD_CLOSE_TIMEOUT = 600.0  # seconds crawl end waits for queued uploads
+ARCHIVE_S3_CONNECT_TIMEOUT = 10.0  # seconds to open a connection to the S3 endpoint
+ARCHIVE_S3_READ_TIMEOUT = 60.0  # seconds to wait for an S3 response
+ARCHIVE_S3_CHECK_TIMEOUT = 5.0  # connect/read timeout of the start-up check (no retries there)
 
 # --- dedupe (URLs, payloads, stories) and the crawl state they share -----------------------------
 # Fingerprints over canonical URLs: tracking-parameter and #fragment variants are one request.

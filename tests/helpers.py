@@ -28,7 +28,8 @@ class CliResult:
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240) -> CliResult:
     """Run ``newsarchive ARGS`` as a user would, in its own process."""
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    # PYTHONPATH=REPO: the child runs this checkout's code whatever is installed in the venv
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO), **(env or {})}
     proc = subprocess.run(  # noqa: PLW1510 - the caller asserts on returncode
         [sys.executable, "-m", "crawler.cli", *args],
         cwd=cwd,

@@ -45,6 +45,17 @@ def weed_binary() -> str:
     return found
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the process that started it dies, so a test run
+    killed hard (SIGKILL, OOM) leaves no ``weed`` behind (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         try:
@@ -131,6 +142,7 @@ class SeaweedS3:
             cwd=self.base,
             env={**os.environ, "TMPDIR": str(self.base)},  # the admin socket has no flag
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         self._log = log
         deadline = time.monotonic() + timeout

@@ -96,3 +96,37 @@ def test_repair_never_overwrites_a_closed_file_of_the_same_name(tmp_path):
     assert closed.read_bytes() == b"already here"
     assert repaired is not None and repaired.name == "x-repaired.warc.gz"
     assert len(_record_ids(repaired)) == 2
+
+
+def test_articles_file_cut_by_a_crash_keeps_every_whole_line(tmp_path):
+    import gzip
+    import json
+
+    from crawler.archive.repair import repair_open_jsonl_gz
+
+    rng = random.Random(7)
+    articles = [
+        {"url": f"http://example.test/{i}", "body": rng.randbytes(3000).hex()} for i in range(40)
+    ]
+    data = gzip.compress(b"".join(json.dumps(a).encode() + b"\n" for a in articles))
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 9, len(data)):
+        path = tmp_path / "articles-1.jsonl.gz.open"
+        path.write_bytes(data[:cut])
+        repaired = repair_open_jsonl_gz(path)
+        assert repaired == tmp_path / "articles-1.jsonl.gz" and not path.exists()
+        with gzip.open(repaired, "rt") as f:
+            kept = [json.loads(line) for line in f]
+        assert kept, f"cut at {cut}: nothing kept"
+        assert kept == articles[: len(kept)], f"cut at {cut}: lines changed"
+        # Every line whose bytes were all in the cut file is kept.
+        whole = _whole_lines_in_prefix(data[:cut])
+        assert len(kept) == whole, f"cut at {cut}: {len(kept)} kept of {whole} whole"
+        repaired.unlink()
+
+
+def _whole_lines_in_prefix(data: bytes) -> int:
+    """Complete lines in the decompressible prefix of a cut gzip stream (an independent count)."""
+    import zlib
+
+    out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+    return out.count(b"\n")

@@ -53,7 +53,7 @@ def test_unwritable_archive_path_is_one_clear_line(tmp_path):
     with pytest.raises(ArchiveConfigError) as err:
         store.check()
 
-    assert str(err.value).startswith(f"ARCHIVE_URI {blocker / 'archive'}: cannot write to")
+    assert str(err.value).startswith(f"ARCHIVE_URI={blocker / 'archive'}: cannot write to")
     assert "\n" not in str(err.value)
 
 

@@ -307,3 +307,28 @@ def test_multipart_upload_cut_by_a_crash_is_aborted_and_the_file_sent_whole(s3_e
     assert [f.key for f in result.uploaded] == ["warc/c6/B.warc.gz"] and result.complete
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads") in (None, [])
     assert _object_bytes(s3_env, bucket, "p/warc/c6/B.warc.gz") == data
+
+
+def test_crawl_directory_stays_while_the_crawl_writes_and_goes_at_close(s3_env, tmp_path):
+    """Uploading the last closed WARC of a crawl must not remove the directory the writer will
+    open its next file in (a rotation followed by a pause before the next exchange)."""
+    bucket = _bucket(s3_env)
+    spool = tmp_path / "spool"
+    store = open_store(f"s3://{bucket}/p", spool_dir=spool)
+    crawl_dir = store.spool_dir("c5")
+    first = crawl_dir / "NEWS-1.warc.gz"
+    first.write_bytes(b"first file")
+    store.submit(first, "warc/c5/NEWS-1.warc.gz")
+    deadline = time.monotonic() + 30
+    while first.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not first.exists(), "the first file was not uploaded"
+
+    second = crawl_dir / "NEWS-2.warc.gz"
+    second.write_bytes(b"second file")  # the writer's next file, in the same directory
+    store.submit(second, "warc/c5/NEWS-2.warc.gz")
+    summary = store.close(timeout=60)
+
+    assert summary.complete and len(summary.uploaded) == 2
+    assert _object_bytes(s3_env, bucket, "p/warc/c5/NEWS-2.warc.gz") == b"second file"
+    assert not (spool / "warc").exists(), "emptied spool directories are left at close"

@@ -1,5 +1,7 @@
 """Repair a WARC file a crash left open: keep every whole record, drop the torn tail.
 
+(:func:`repair_open_jsonl_gz` does the same for the crawl's gzipped JSON Lines of articles.)
+
 The writer puts each record in its own gzip member and names the file ``*.warc.gz.open`` until it is
 closed. After a ``kill -9`` the file ends somewhere inside a member. A gzip member carries its own
 CRC-32 and length, so a member that decompresses to its end is exactly what the writer wrote; each such
@@ -9,6 +11,8 @@ after the last good member and renamed without ``.open``.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import zlib
 from collections.abc import Iterator
@@ -63,12 +67,12 @@ def repair_open_warc(path: Path | str) -> Path | None:
     return target
 
 
-def _closed_name(path: Path) -> Path:
+def _closed_name(path: Path, suffix: str = ".warc.gz") -> Path:
     name = path.name.removesuffix(OPEN_SUFFIX)
     target = path.with_name(name)
     if target.exists():
-        stem = name.removesuffix(".warc.gz")
-        target = path.with_name(f"{stem}-repaired.warc.gz")
+        stem = name.removesuffix(suffix)
+        target = path.with_name(f"{stem}-repaired{suffix}")
     return target
 
 
@@ -123,3 +127,48 @@ def _is_one_valid_record(f: BinaryIO, start: int, end: int) -> bool:
         return False
     finally:
         f.seek(here)
+
+
+def repair_open_jsonl_gz(path: Path | str) -> Path | None:
+    """Keep every whole line of ``X.jsonl.gz.open`` (a crash cut its gzip stream) in ``X.jsonl.gz``.
+
+    A line is whole when its newline was written and it parses as JSON; reading stops at the first
+    one that is not. Returns the repaired file, or None when no line was whole (the file is removed).
+    """
+    path = Path(path)
+    target = _closed_name(path, ".jsonl.gz")
+    partial = path.with_name(target.name + ".repairing")
+    lines = 0
+    with open(path, "rb") as src, gzip.open(partial, "wb") as out:
+        for line in _whole_lines(src):
+            try:
+                json.loads(line)
+            except ValueError:
+                break
+            out.write(line)
+            lines += 1
+    if lines == 0:
+        partial.unlink()
+        path.unlink()
+        log.warning("jsonl.repair.empty", path=str(path))
+        return None
+    os.replace(partial, target)
+    path.unlink()
+    log.info("jsonl.repaired", path=str(target), lines=lines)
+    return target
+
+
+def _whole_lines(f: BinaryIO) -> Iterator[bytes]:
+    """Lines (with their newline) of a gzip stream that may end anywhere; a cut tail is dropped."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    rest = b""
+    try:
+        while chunk := f.read(_CHUNK):
+            rest += d.decompress(chunk)
+            *whole, rest = rest.split(b"\n")
+            for line in whole:
+                yield line + b"\n"
+            if d.eof:  # the writer closed its stream: whatever follows is not ours
+                return
+    except zlib.error:
+        return

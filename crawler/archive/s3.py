@@ -88,7 +88,7 @@ class S3Store(ArchiveStore):
             ) from None
         except BotoCoreError as e:
             raise ArchiveConfigError(
-                f"ARCHIVE_URI {self.uri}: cannot set up S3 client: {e}"
+                f"ARCHIVE_URI={self.uri}: cannot set up S3 client: {e}"
             ) from None
         self.endpoint = _without_userinfo(self.client.meta.endpoint_url)
         self._lock = threading.Lock()
@@ -107,7 +107,7 @@ class S3Store(ArchiveStore):
         """Credentials present and accepted, endpoint reachable, bucket there and writable."""
         if self._session.get_credentials() is None:
             raise ArchiveConfigError(
-                f"ARCHIVE_URI {self.uri}: no AWS credentials found "
+                f"ARCHIVE_URI={self.uri}: no AWS credentials found "
                 "(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
             )
         timeout = self.config.check_timeout
@@ -130,24 +130,24 @@ class S3Store(ArchiveStore):
                 pass
         except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError):
             raise ArchiveConfigError(
-                f"ARCHIVE_URI {self.uri}: cannot reach the S3 endpoint {self.endpoint} "
+                f"ARCHIVE_URI={self.uri}: cannot reach the S3 endpoint {self.endpoint} "
                 f"(no answer within {timeout:g}s; check AWS_ENDPOINT_URL)"
             ) from None
         except (NoCredentialsError, PartialCredentialsError):
             raise ArchiveConfigError(
-                f"ARCHIVE_URI {self.uri}: AWS credentials incomplete "
+                f"ARCHIVE_URI={self.uri}: AWS credentials incomplete "
                 "(set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
             ) from None
         except ClientError as e:
             raise ArchiveConfigError(self._client_error_line(e)) from None
         except BotoCoreError as e:
-            raise ArchiveConfigError(f"ARCHIVE_URI {self.uri}: S3 check failed: {e}") from None
+            raise ArchiveConfigError(f"ARCHIVE_URI={self.uri}: S3 check failed: {e}") from None
         self._check_spool_owner()
 
     def _client_error_line(self, e: ClientError) -> str:
         code = e.response.get("Error", {}).get("Code", "")
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        where = f"ARCHIVE_URI {self.uri} at {self.endpoint}"
+        where = f"ARCHIVE_URI={self.uri} at {self.endpoint}"
         if code == "NoSuchBucket":
             return f"{where}: bucket {self.bucket!r} does not exist"
         if code in ("InvalidAccessKeyId", "InvalidClientTokenId"):
@@ -189,6 +189,7 @@ class S3Store(ArchiveStore):
     def spool_dir(self, crawl_id: str) -> Path:
         path = self.spool_root / "warc" / check_key(crawl_id)
         path.mkdir(parents=True, exist_ok=True)
+        self._uploader.keep_dir(path)  # until close(): the writer opens each next WARC here
         self._claim_spool()
         return path
 
@@ -209,6 +210,7 @@ class S3Store(ArchiveStore):
     def close(self, timeout: float | None = None) -> UploadSummary:
         """Wait (at most ``timeout`` s, else ARCHIVE_UPLOAD_CLOSE_TIMEOUT) for queued uploads."""
         self._uploader.close(self.config.close_timeout if timeout is None else timeout)
+        self._uploader.release_dirs()
         with self._lock:
             summary = UploadSummary(uploaded=list(self._stored), pending=self._pending_files())
         if summary.pending:

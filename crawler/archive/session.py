@@ -22,6 +22,7 @@ from scrapy import signals
 
 import crawler
 from crawler.archive.cdxj import write_index
+from crawler.archive.repair import OPEN_SUFFIX
 from crawler.archive.store import open_store
 from crawler.archive.writer import ClosedWarc, RotatingWarcWriter
 
@@ -55,6 +56,7 @@ class ArchiveSession:
             on_closed=self._on_warc_closed,
         )
         self.closed = False
+        self.pending: list[str] = []
         crawler_.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -75,8 +77,17 @@ class ArchiveSession:
         return locations
 
     def local_path(self, key: str) -> Path:
-        """Where to write a file that will be stored under ``key`` (the spool, for a remote store)."""
-        return self.store.spool_dir(self.crawl_id).parent.parent / key
+        """Where to write a file that will be stored under ``key``: ``<spool>/<key>.open``.
+
+        ``store.submit(path, key)`` moves it into place once it is closed. Until then the
+        ``.open`` name keeps it from being uploaded half-written (``newsarchive upload --pending``
+        beside this crawl), and after a crash it is repaired like an open WARC.
+        """
+        return self._spool_root() / (key + OPEN_SUFFIX)
+
+    def _spool_root(self) -> Path:
+        # The local archive's root, or the remote store's spool (laid out like the keys).
+        return self.store.spool_dir(self.crawl_id).parent.parent
 
     def _on_warc_closed(self, closed: ClosedWarc) -> None:
         key = f"warc/{self.crawl_id}/{closed.name}"
@@ -103,14 +114,15 @@ class ArchiveSession:
         self.closed = True
         self.writer.close()
         manifest = self._manifest(reason)
-        path = self.local_path(self._manifest_key)
+        path = self._spool_root() / self._manifest_key  # written whole (tmp + rename) below
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         tmp.replace(path)
         self.store.submit(path, self._manifest_key)
         summary = self.store.close()
-        pending = [str(p) for p in getattr(summary, "pending", [])]
+        pending = [str(p.path) for p in getattr(summary, "pending", [])]
+        self.pending = pending  # the CLI lists them under its summary
         self.crawler.stats.set_value("archive/pending_uploads", len(pending))
         self.manifest = manifest
         log.info(

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from crawler.archive.repair import OPEN_SUFFIX, repair_open_warc
+from crawler.archive.repair import OPEN_SUFFIX, repair_open_jsonl_gz, repair_open_warc
 
 log = structlog.get_logger(__name__)
 
@@ -205,13 +205,16 @@ def files_under(root: Path) -> list[Path]:
 
 
 def writer_is_alive(path: Path) -> bool:
-    """True if ``path`` is an ``.open`` WARC whose writer (``...-HOST-PID.warc.gz.open``) still runs.
+    """True if ``path`` is an ``.open`` file whose writer still runs: a WARC
+    (``...-HOST-PID.warc.gz.open``) or the crawl's articles (``...-PID.jsonl.gz.open``).
 
     A crawl running beside this one must not have its open file cut from under it.
     """
-    m = re.search(r"-(\d+)\.warc(?:\.gz)?\.open$", path.name)
-    if not m or f"-{socket.gethostname()}-" not in path.name:
+    m = re.search(r"-(\d+)\.(warc(?:\.gz)?|jsonl\.gz)\.open$", path.name)
+    if not m:
         return False
+    if m.group(2).startswith("warc") and f"-{socket.gethostname()}-" not in path.name:
+        return False  # written on another machine (a shared spool): its PID means nothing here
     pid = int(m.group(1))
     try:
         os.kill(pid, 0)
@@ -223,13 +226,20 @@ def writer_is_alive(path: Path) -> bool:
 
 
 def repair_open_files(root: Path) -> list[Path]:
-    """Repair every ``.open`` WARC a crash left under ``root``; returns the repaired files."""
+    """Repair every ``.open`` WARC or articles file a crash left under ``root``; returns the
+    repaired files. Other ``.open`` files are left alone."""
     repaired = []
     for path in files_under(root):
-        if path.name.endswith(OPEN_SUFFIX) and not writer_is_alive(path):
+        if writer_is_alive(path):
+            continue
+        if path.name.endswith(".warc.gz" + OPEN_SUFFIX):
             fixed = repair_open_warc(path)
-            if fixed is not None:
-                repaired.append(fixed)
+        elif path.name.endswith(".jsonl.gz" + OPEN_SUFFIX):
+            fixed = repair_open_jsonl_gz(path)
+        else:
+            continue
+        if fixed is not None:
+            repaired.append(fixed)
     return repaired
 
 
@@ -272,6 +282,10 @@ class ArchiveStore:
         return f"{type(self).__name__}({self.uri!r})"
 
 
+# Directories of a local archive where crawls write ``.open`` files in place.
+_WRITTEN_IN_PLACE = ("warc", "articles")
+
+
 class LocalStore(ArchiveStore):
     """An archive in a local directory: files are moved into ``<root>/<key>``."""
 
@@ -288,7 +302,7 @@ class LocalStore(ArchiveStore):
             probe.unlink()
         except OSError as e:
             raise ArchiveConfigError(
-                f"ARCHIVE_URI {self.uri}: cannot write to {self.root}: {e.strerror or e}"
+                f"ARCHIVE_URI={self.uri}: cannot write to {self.root}: {e.strerror or e}"
             ) from None
 
     def spool_dir(self, crawl_id: str) -> Path:
@@ -315,19 +329,21 @@ class LocalStore(ArchiveStore):
     def _pending_files(self) -> list[PendingFile]:
         return [
             PendingFile(key=p.relative_to(self.root).as_posix(), path=p, bytes=p.stat().st_size)
-            for p in files_under(self.root / "warc")
+            for d in _WRITTEN_IN_PLACE
+            for p in files_under(self.root / d)
             if p.name.endswith(OPEN_SUFFIX) and not writer_is_alive(p)
         ]
 
     def pending(self) -> list[Path]:
-        """``.open`` WARCs a crash left behind (a local store has nothing else to wait for)."""
+        """``.open`` files a crash left behind (a local store has nothing else to wait for)."""
         return [p.path for p in self._pending_files()]
 
     def upload_pending(self) -> UploadSummary:
         """Repair ``.open`` leftovers in place; they are then part of the archive."""
         stored = [
             StoredFile(key=p.relative_to(self.root).as_posix(), path=p, bytes=p.stat().st_size)
-            for p in repair_open_files(self.root / "warc")
+            for d in _WRITTEN_IN_PLACE
+            for p in repair_open_files(self.root / d)
         ]
         return UploadSummary(uploaded=stored, pending=self._pending_files())
 
@@ -369,7 +385,7 @@ def open_store(
         return LocalStore(parts.path, uri=uri)
     if scheme == "s3":
         if not parts.netloc:
-            raise ArchiveConfigError(f"ARCHIVE_URI {uri}: no bucket name (s3://bucket/prefix)")
+            raise ArchiveConfigError(f"ARCHIVE_URI={uri}: no bucket name (s3://bucket/prefix)")
         if parts.username or parts.password:
             raise ArchiveConfigError(
                 "ARCHIVE_URI: credentials do not belong in the URI; use AWS_ACCESS_KEY_ID and "
@@ -380,5 +396,5 @@ def open_store(
         return S3Store(parts.netloc, parts.path.strip("/"), config=config)
     shown = f"{scheme}://{parts.hostname or ''}{parts.path}"  # never echo a password
     raise ArchiveConfigError(
-        f"ARCHIVE_URI {shown}: unsupported scheme {scheme!r} (use a directory or s3://bucket/prefix)"
+        f"ARCHIVE_URI={shown}: unsupported scheme {scheme!r} (use a directory or s3://bucket/prefix)"
     )

@@ -88,6 +88,8 @@ class Uploader:
         self.config = config
         self._on_stored = on_stored
         self._spool_root = remove_empty_dirs_below
+        # Directories a writer of this process still writes into (see keep_dir).
+        self._kept_dirs: set[Path] = set()
         self._transfer_config = TransferConfig(
             multipart_threshold=config.multipart_threshold,
             multipart_chunksize=config.part_size,
@@ -181,6 +183,18 @@ class Uploader:
             manager, self._transfer_manager = self._transfer_manager, None
         if manager is not None:
             manager.shutdown(cancel=cancel)
+
+    def keep_dir(self, path: Path) -> None:
+        """Never remove ``path`` when it empties: a writer will open its next file there."""
+        with self._lock:
+            self._kept_dirs.add(path)
+
+    def release_dirs(self) -> None:
+        """The writers are done: remove the kept directories (and parents) that are empty."""
+        with self._lock:
+            kept, self._kept_dirs = self._kept_dirs, set()
+        for path in sorted(kept, key=lambda p: len(p.parts), reverse=True):
+            self._remove_empty_dirs(path)
 
     def assume_up(self) -> None:
         """Give the next file its full retries again (an explicit upload of pending files)."""
@@ -293,16 +307,25 @@ class Uploader:
 
     def _remove_local(self, path: Path) -> None:
         path.unlink()
+        self._remove_empty_dirs(path.parent)
+
+    def _remove_empty_dirs(self, directory: Path) -> None:
+        """Tidy emptied directories (warc/<crawl_id>/ ...) up to, never including, the spool root.
+
+        A kept directory stays: the crawl's writer opens its next WARC there after a rotation,
+        possibly after the upload of the last one emptied it.
+        """
         if self._spool_root is None:
             return
-        # Tidy emptied directories (warc/<crawl_id>/ ...) but never the spool root itself.
-        parent = path.parent
-        while parent != self._spool_root and self._spool_root in parent.parents:
+        while directory != self._spool_root and self._spool_root in directory.parents:
+            with self._lock:
+                if directory in self._kept_dirs:
+                    return
             try:
-                parent.rmdir()
+                directory.rmdir()
             except OSError:
-                break
-            parent = parent.parent
+                return
+            directory = directory.parent
 
 
 class VerificationError(Exception):

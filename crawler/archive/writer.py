@@ -173,6 +173,8 @@ class RotatingWarcWriter:
     def _open(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         self._serial += 1
+        # `upload --pending` in another process may have removed the emptied directory meanwhile
+        self.directory.mkdir(parents=True, exist_ok=True)
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{os.getpid()}.warc.gz"
         self._file = _CountingFile(self.directory / (self._name + OPEN_SUFFIX))
         self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
