@@ -169,7 +169,8 @@ def _resolve_site(args, settings):
         raise UsageError(str(exc)) from None
 
 
-def _check_store(settings) -> None:
+def _checked_store(settings):
+    """The configured archive store, checked (start-up check), or one line for the user."""
     from crawler.archive.store import ArchiveConfigError, open_store
 
     try:
@@ -181,12 +182,13 @@ def _check_store(settings) -> None:
         store.check()
     except ArchiveConfigError as exc:
         raise UsageError(str(exc)) from None
+    return store
 
 
 def cmd_crawl(args) -> int:
     settings = load_settings(args)
     _site, spider_args = _resolve_site(args, settings)
-    _check_store(settings)
+    _checked_store(settings)
     _check_state(settings)
 
     from scrapy.crawler import CrawlerProcess
@@ -254,19 +256,10 @@ def cmd_extract(args) -> int:
 
 def cmd_upload(args) -> int:
     from crawler import logs
-    from crawler.archive.store import ArchiveConfigError, open_store
 
     settings = load_settings(args)
     logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
-    try:
-        store = open_store(
-            settings.get("ARCHIVE_URI"),
-            spool_dir=settings.get("ARCHIVE_SPOOL_DIR"),
-            settings=settings,
-        )
-        store.check()
-    except ArchiveConfigError as exc:
-        raise UsageError(str(exc)) from None
+    store = _checked_store(settings)
     summary = store.upload_pending()
     uploaded = getattr(summary, "uploaded", [])
     pending = getattr(summary, "pending", [])

@@ -6,20 +6,14 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import PYWB_PYTHON, REPO, free_port, wait_for_port
+from tests.helpers import PYWB_PYTHON, REPO, free_port, redis_key_prefix, wait_for_port
 from tests.s3server import s3_env, s3_server  # noqa: F401 - fixtures: a real SeaweedFS S3 server
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_HOWTO = (
-    "Redis is not answering on 127.0.0.1:6379; start it with: "
-    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
-)
 
 
 @pytest.fixture
@@ -51,19 +45,8 @@ def run_crawl(tmp_path):
 @pytest.fixture
 def redis_prefix():
     """A unique key prefix on the real Redis; every key under it is deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(REDIS_HOWTO)
-    prefix = f"newsarchive-test-{uuid.uuid4().hex[:12]}"
-    yield prefix
-    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_key_prefix() as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,21 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 REPO = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_HOWTO = (
+    "Redis is not answering on 127.0.0.1:6379; start it with: "
+    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+)
 PYWB_PYTHON = REPO / ".venv-pywb" / "bin" / "python"
 
 
@@ -95,3 +103,24 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 def read_jsonl_gz(path: Path) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
+
+
+@contextmanager
+def redis_key_prefix() -> Iterator[str]:
+    """A unique key prefix on the machine's Redis; every key under it is deleted afterwards."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(REDIS_HOWTO)
+    prefix = f"newsarchive-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()

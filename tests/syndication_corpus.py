@@ -18,6 +18,7 @@ its copies) and ``extract_body(html)`` (trafilatura, standing in for ``pipelines
 from __future__ import annotations
 
 import html as htmlmod
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -818,3 +819,15 @@ def extract_body(html: str) -> str:
     """The cleaned body as pipelines.clean will give it: paragraphs separated by blank lines."""
     text = trafilatura.extract(html, include_comments=False, include_tables=False) or ""
     return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def pairwise_precision_recall(predicted: dict, truth: dict) -> tuple[float, float]:
+    """Pairwise precision and recall of a grouping (``{copy: group}``) against ``truth``."""
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(truth), 2):
+        same_true = truth[a] == truth[b]
+        same_pred = predicted[a] == predicted[b]
+        tp += same_true and same_pred
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    return tp / ((tp + fp) or 1), tp / ((tp + fn) or 1)

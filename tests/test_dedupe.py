@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 from contextlib import ExitStack
 
 import pytest
 
 from pipelines.dedupe import Signer
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 from tests.local_site import LocalSite, Page
-from tests.syndication_corpus import build_sites, ground_truth
+from tests.syndication_corpus import build_sites, ground_truth, pairwise_precision_recall
 
 PIPELINE = {"ITEM_PIPELINES": {"pipelines.dedupe.DedupePipeline": 500}}
 MIDDLEWARE = {"DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.refetch.RefetchMiddleware": 560}}
@@ -35,17 +34,6 @@ def items_by_copy(result: dict, servers: dict[str, LocalSite]) -> dict[tuple[str
         base, path = item["url"].split("/article/", 1)
         out[(by_base[base], "/article/" + path)] = item
     return out
-
-
-def pairwise_precision_recall(predicted: dict, truth: dict) -> tuple[float, float]:
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(sorted(truth), 2):
-        same_true = truth[a] == truth[b]
-        same_pred = predicted[a] == predicted[b]
-        tp += same_true and same_pred
-        fp += same_pred and not same_true
-        fn += same_true and not same_pred
-    return tp / ((tp + fp) or 1), tp / ((tp + fn) or 1)
 
 
 def test_syndicated_copy_is_grouped_with_original_and_lookalikes_stay_apart(run_crawl, tmp_path):

@@ -13,14 +13,12 @@
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import re
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,10 +28,17 @@ import pytest
 
 from crawler.archive.capture import NOT_MODIFIED_PROFILE
 from crawler.demo_site import DemoSite
-from tests.conftest import REDIS_HOWTO, REDIS_URL
-from tests.helpers import read_jsonl_gz, records, run_cli, warc_files, write_demo_site_file
+from tests.helpers import (
+    REDIS_URL,
+    read_jsonl_gz,
+    records,
+    redis_key_prefix,
+    run_cli,
+    warc_files,
+    write_demo_site_file,
+)
 from tests.local_site import LocalSite
-from tests.syndication_corpus import SITES, build_sites, ground_truth
+from tests.syndication_corpus import SITES, build_sites, ground_truth, pairwise_precision_recall
 
 IDENTICAL_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 REFETCHED_KINDS = ("section", "feed", "sitemap")
@@ -46,21 +51,8 @@ def backend_settings(backend: str):
     if backend == "sqlite":
         yield []
         return
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(REDIS_HOWTO)
-    prefix = f"newsarchive-test-{uuid.uuid4().hex[:12]}"
-    try:
+    with redis_key_prefix() as prefix:
         yield ["-s", f"REDIS_URL={REDIS_URL}", "-s", f"STATE_REDIS_PREFIX={prefix}"]
-    finally:
-        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
 
 def crawl(work: Path, target: str, options: list[str]) -> dict:
@@ -284,17 +276,6 @@ def test_a_payload_seen_under_another_url_is_a_revisit_that_pywb_resolves(tmp_pa
 
 
 # --- story grouping over the syndication corpus ------------------------------------------------
-
-
-def pairwise_precision_recall(predicted: dict, truth: dict) -> tuple[float, float]:
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(sorted(truth), 2):
-        same_true = truth[a] == truth[b]
-        same_pred = predicted[a] == predicted[b]
-        tp += same_true and same_pred
-        fp += same_pred and not same_true
-        fn += same_true and not same_pred
-    return tp / ((tp + fp) or 1), tp / ((tp + fn) or 1)
 
 
 def write_corpus_site(sites_dir: Path, name: str, servers: list[LocalSite]) -> None:

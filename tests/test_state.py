@@ -9,7 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.dedupe_state import DedupeState, parse_duration
 from crawler.state import CrawlState, CrawlStateError, RedisCrawlState, open_state
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 
 @pytest.fixture(params=["sqlite", "redis"])
