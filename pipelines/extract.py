@@ -1,0 +1,207 @@
+"""The article of one page: metadata fields, main text without boilerplate, and whether it is an
+article at all. Pure functions, no Scrapy: the crawl's pipeline, ``newsarchive extract`` and the
+extraction benchmark all call :func:`extract_article`.
+
+Main text is trafilatura's (recall-leaning settings, comments excluded) on the page *after* the
+site's learned template has been cut out (:mod:`pipelines.template`). Each page has a byte limit and
+a time limit: a page over either is archived by the crawl but not extracted, and comes back as a skip
+with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from trafilatura.utils import load_html
+
+from pipelines.decode import NotHtml, decode_html
+from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
+from pipelines.template import SiteTemplate
+
+EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
+
+DEFAULT_MAX_BYTES = 3_000_000
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MIN_WORDS = 50
+
+FIELDS = (
+    "url",
+    "canonical_url",
+    "title",
+    "authors",
+    "published",
+    "modified",
+    "section",
+    "tags",
+    "language",
+    "description",
+    "image",
+    "site_name",
+    "body",
+    "word_count",
+    "extractor_version",
+)
+
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_SPACE = re.compile(r"\s+")
+
+
+class _Timeout(Exception):
+    pass
+
+
+def word_count(text: str) -> int:
+    # Scripts written without spaces count a character as a word, as word processors do.
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+
+
+def empty_result(url: str, reason: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = dict.fromkeys(FIELDS)
+    result.update(url=url, authors=[], tags=[], body="", word_count=0)
+    result.update(extractor_version=EXTRACTOR_VERSION, is_article=False, skip_reason=reason)
+    return result
+
+
+def parse_page(
+    body: bytes | str, *, declared_encoding: str | None = None
+) -> tuple[etree._Element | None, str | None]:
+    """(tree, encoding) of a page body; tree is None when there is nothing to parse."""
+    if isinstance(body, bytes):
+        text, encoding = decode_html(body, declared_encoding)
+    else:
+        text, encoding = body.replace("\x00", ""), None
+    return load_html(text), encoding
+
+
+def main_text(tree: etree._Element, url: str | None = None) -> str:
+    """Main text of a (template-stripped) tree, paragraphs separated by a blank line."""
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        include_comments=False,
+        favor_recall=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    if not text:
+        return ""
+    lines = [line.strip() for line in text.split("\n")]
+    return "\n\n".join(line for line in lines if line)
+
+
+def extract_article(
+    body: bytes | str,
+    url: str,
+    *,
+    declared_encoding: str | None = None,
+    template: SiteTemplate | None = None,
+    hints: dict | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+    min_words: int = DEFAULT_MIN_WORDS,
+) -> dict[str, Any]:
+    """Every article field of one page, plus ``is_article`` and ``skip_reason``.
+
+    ``body`` is the page as bytes (decoded here: header charset ``declared_encoding``, then the
+    page's ``<meta>``, then detection) or as already-decoded text. ``template`` is the site's learned
+    template; ``hints`` what a feed or news sitemap said of the page (used where the page is silent).
+    Never raises on bad input: a page that cannot be cleaned comes back with ``is_article`` False and
+    a ``skip_reason`` (``too_large``, ``not_html``, ``empty``, ``timeout``, ``no_text``,
+    ``too_short``, ``index_page``).
+    """
+    size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "ignore"))
+    if size > max_bytes:
+        return empty_result(url, "too_large")
+    deadline = time.monotonic() + timeout
+    try:
+        return _extract(body, url, declared_encoding, template, hints or {}, deadline, min_words)
+    except NotHtml:
+        return empty_result(url, "not_html")
+    except _Timeout:
+        return empty_result(url, "timeout")
+
+
+def _check(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise _Timeout
+
+
+def _extract(body, url, declared_encoding, template, hints, deadline, min_words) -> dict[str, Any]:
+    tree, encoding = parse_page(body, declared_encoding=declared_encoding)
+    if tree is None or tree.find("body") is None:
+        return empty_result(url, "empty")
+    _check(deadline)
+    result = empty_result(url, None)
+    meta = extract_metadata(tree, url)
+    for field in FIELDS:
+        if field in meta:
+            result[field] = meta[field]
+    # A feed or news sitemap knows the title and date when the page does not say them.
+    result["title"] = result["title"] or hints.get("title")
+    result["published"] = result["published"] or normalize_date(hints.get("published"))
+    if not result["published"]:
+        result["published"] = _htmldate(tree, url)
+    result["encoding"] = encoding
+    link_texts = _link_texts(tree)
+    _check(deadline)
+    if template is not None:
+        template.strip(tree)
+    text = main_text(tree, url)
+    _check(deadline)
+    text = _drop_title_line(text, result["title"])
+    result["body"] = text
+    result["word_count"] = word_count(text)
+    result["skip_reason"] = _skip_reason(result, meta, text, link_texts, min_words)
+    result["is_article"] = result["skip_reason"] is None
+    return result
+
+
+def _htmldate(tree: etree._Element, url: str) -> str | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url or None, extensive_search=False, original_date=True)
+    except Exception:  # noqa: BLE001 - a heuristic that fails gives no date, not a failed page
+        return None
+    return normalize_date(found) if found else None
+
+
+def _link_texts(tree: etree._Element) -> set[str]:
+    texts = set()
+    for a in tree.iter("a"):
+        t = _SPACE.sub(" ", a.text_content() or "").strip()
+        if len(t) > 15:
+            texts.add(t)
+    return texts
+
+
+def _drop_title_line(text: str, title: str | None) -> str:
+    if not text or not title:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if first.strip() == title.strip():
+        return rest
+    return text
+
+
+def _skip_reason(
+    result: dict, meta: dict, text: str, link_texts: set[str], min_words: int
+) -> str | None:
+    if not text:
+        return "no_text"
+    types = {t.lower() for t in meta.get("jsonld_types", [])}
+    if not meta.get("jsonld_article") and types & {t.lower() for t in INDEX_TYPES} - {"website"}:
+        return "index_page"
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    linked = sum(len(p) for p in paragraphs if p.lstrip("- ").strip() in link_texts)
+    if paragraphs and linked >= 0.5 * sum(len(p) for p in paragraphs):
+        return "index_page"
+    if result["word_count"] < min_words:
+        return "too_short"
+    return None
