@@ -60,14 +60,15 @@ def detect_encoding(body: bytes, declared: str | None = None) -> tuple[str, str]
         return "utf-8", "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes
 
-        best = from_bytes(body[:200_000]).best()
-        if best is not None and best.encoding:
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
             return codecs.lookup(best.encoding).name, "detected"
-    except Exception:  # noqa: BLE001 - detection is best effort; the fallback below always works
-        pass
+        except LookupError:  # a name Python does not know: fall back below
+            pass
+    # windows-1252 decodes every byte, and is what undeclared legacy Western pages are.
     return "cp1252", "fallback"
 
 

@@ -49,6 +49,12 @@ FIELDS = (
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
+_VISIBLE_TEXT = "descendant::text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_DUP_MIN_CHARS = 20
+# Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
+# under this share of the page's visible text, the precision-leaning run gets a say.
+_SHORT_SHARE = 0.3
+_LONGER_BY = 1.1
 
 
 class _Timeout(Exception):
@@ -70,29 +76,55 @@ def empty_result(url: str, reason: str | None) -> dict[str, Any]:
 
 def parse_page(
     body: bytes | str, *, declared_encoding: str | None = None
-) -> tuple[etree._Element | None, str | None]:
-    """(tree, encoding) of a page body; tree is None when there is nothing to parse."""
+) -> tuple[etree._Element | None, str | None, str]:
+    """(tree, encoding, text) of a page body; tree is None when there is nothing to parse."""
     if isinstance(body, bytes):
         text, encoding = decode_html(body, declared_encoding)
     else:
         text, encoding = body.replace("\x00", ""), None
-    return load_html(text), encoding
+    return load_html(text), encoding, text
 
 
-def main_text(tree: etree._Element, url: str | None = None) -> str:
-    """Main text of a (template-stripped) tree, paragraphs separated by a blank line."""
+def visible_text_length(tree: etree._Element) -> int:
+    body = tree.find("body")
+    if body is None:
+        return 0
+    return sum(len(t.strip()) for t in body.xpath(_VISIBLE_TEXT))
+
+
+def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
+    """Main text of a (template-stripped) tree, paragraphs separated by a blank line.
+
+    The tree is consumed (trafilatura prunes it in place).
+    """
     text = trafilatura.extract(
         tree,
         url=url,
         include_comments=False,
-        favor_recall=True,
+        favor_recall=recall,
         with_metadata=False,
-        deduplicate=False,
+        deduplicate=False,  # trafilatura's dedupe cache is process-wide: pages would leak into others
     )
     if not text:
         return ""
-    lines = [line.strip() for line in text.split("\n")]
-    return "\n\n".join(line for line in lines if line)
+    return "\n\n".join(_unique_lines(text))
+
+
+def _unique_lines(text: str) -> list[str]:
+    # Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab);
+    # a long line met again is such a copy, not the article saying the same thing twice.
+    seen: set[str] = set()
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) >= _DUP_MIN_CHARS:
+            if line in seen:
+                continue
+            seen.add(line)
+        lines.append(line)
+    return lines
 
 
 def extract_article(
@@ -133,7 +165,7 @@ def _check(deadline: float) -> None:
 
 
 def _extract(body, url, declared_encoding, template, hints, deadline, min_words) -> dict[str, Any]:
-    tree, encoding = parse_page(body, declared_encoding=declared_encoding)
+    tree, encoding, html_text = parse_page(body, declared_encoding=declared_encoding)
     if tree is None or tree.find("body") is None:
         return empty_result(url, "empty")
     _check(deadline)
@@ -150,10 +182,20 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
     result["encoding"] = encoding
     link_texts = _link_texts(tree)
     _check(deadline)
+    visible = visible_text_length(tree)
     if template is not None:
         template.strip(tree)
+    # trafilatura consumes the tree; keep the page's text to parse again if a second run is needed.
     text = main_text(tree, url)
     _check(deadline)
+    if len(text) < _SHORT_SHARE * visible:
+        second_tree = load_html(html_text)
+        if template is not None:
+            template.strip(second_tree)
+        other = main_text(second_tree, url, recall=False)
+        if len(other) > _LONGER_BY * len(text):
+            text = other
+        _check(deadline)
     text = _drop_title_line(text, result["title"])
     result["body"] = text
     result["word_count"] = word_count(text)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -179,7 +180,7 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
 
 
 class SiteTemplate:
-    """What one site's template is, learned from its pages. Not thread-safe: one owner at a time."""
+    """What one site's template is, learned from its pages. Safe to share between threads."""
 
     def __init__(self, site: str = "", *, min_pages: int = 3) -> None:
         self.site = site
@@ -190,12 +191,17 @@ class SiteTemplate:
         self.paths: dict[str, list[Any]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._compiled: tuple[int, frozenset[str]] | None = None
+        self._lock = threading.RLock()
 
     # learning ------------------------------------------------------------------------------
     def observe(self, page: str | bytes | etree._Element, url: str = "") -> bool:
         """Learn from one page of the site. Returns False if this page was already observed."""
         root = parse(page)
         blocks = list(iter_blocks(root))
+        with self._lock:
+            return self._learn(blocks, url)
+
+    def _learn(self, blocks: list[Block], url: str) -> bool:
         fingerprint = key_hash(url) if url else key_hash("".join(b.key for b in blocks))
         if fingerprint in self._seen:
             return False
@@ -274,25 +280,27 @@ class SiteTemplate:
 
     def strip(self, root: etree._Element) -> int:
         """Remove the template's blocks from a parsed page in place; returns how many went."""
-        if not self.ready:
-            return 0
-        paths = self.template_paths()
-        doomed = [b.element for b in iter_blocks(root) if self.is_template(b, paths)]
+        with self._lock:
+            if not self.ready:
+                return 0
+            paths = self.template_paths()
+            doomed = [b.element for b in iter_blocks(root) if self.is_template(b, paths)]
         for el in doomed:
             _remove_own_text(el)
         return len(doomed)
 
     # persistence ---------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        return {
-            "version": FORMAT_VERSION,
-            "site": self.site,
-            "min_pages": self.min_pages,
-            "pages": self.pages,
-            "keys": self.key_pages,
-            "paths": self.paths,
-            "seen": list(self._seen),
-        }
+        with self._lock:
+            return {
+                "version": FORMAT_VERSION,
+                "site": self.site,
+                "min_pages": self.min_pages,
+                "pages": self.pages,
+                "keys": dict(self.key_pages),
+                "paths": {p: [a, b, c, list(k)] for p, (a, b, c, k) in self.paths.items()},
+                "seen": list(self._seen),
+            }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None, site: str = "") -> SiteTemplate:
