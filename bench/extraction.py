@@ -26,11 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from bench.scoring import aggregate, bootstrap_sd, page_scores  # noqa: E402
-from pipelines.extract import extract_article  # noqa: E402
-from pipelines.template import SiteTemplate  # noqa: E402
+from bench.scoring import aggregate, bootstrap_sd, page_scores
+from pipelines.extract import extract_article
+from pipelines.template import SiteTemplate
 
 ATTRIBUTION = (
     "Dev set: WCXB, the Web Content eXtraction Benchmark (Murrough Foley, 2026, CC-BY-4.0), "

@@ -25,7 +25,7 @@ own pages. The first article pages of a site arrive before anything is known abo
 
 Settings (defaults in ``crawler/settings.py``): ``CLEAN_ENABLED`` (True), ``CLEAN_MAX_BYTES``
 (3,000,000: a bigger page is archived, not extracted), ``CLEAN_TIMEOUT`` (10 s per page),
-``CLEAN_MIN_WORDS`` (50), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
+``CLEAN_MIN_WORDS`` (30), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
 ``CLEAN_HOLD_MAX`` (200), ``CLEAN_TEMPLATE_PERSIST`` (True).
 
 Stats: ``clean/pages_observed``, ``clean/articles``, ``clean/held``, ``clean/skipped/<reason>``
@@ -68,7 +68,7 @@ class CleanPipeline:
         self.stats = crawler.stats
         self.max_bytes = settings.getint("CLEAN_MAX_BYTES", 3_000_000)
         self.timeout = settings.getfloat("CLEAN_TIMEOUT", 10.0)
-        self.min_words = settings.getint("CLEAN_MIN_WORDS", 50)
+        self.min_words = settings.getint("CLEAN_MIN_WORDS", 30)
         self.min_pages = settings.getint("CLEAN_TEMPLATE_MIN_PAGES", 5)
         self.hold_timeout = settings.getfloat("CLEAN_HOLD_TIMEOUT", 30.0)
         self.hold_max = settings.getint("CLEAN_HOLD_MAX", 200)
@@ -186,9 +186,12 @@ class CleanPipeline:
                 return
 
     def _nothing_left_to_fetch(self) -> bool:
-        engine = getattr(self.crawler, "engine", None)
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no engine (pipeline used outside a crawl): only the timeout releases
+            return False
         if engine is None:
-            return True
+            return False
         if engine.downloader.active or getattr(engine, "_start", None) is not None:
             return False
         slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)

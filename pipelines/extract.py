@@ -26,7 +26,7 @@ EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
 
 DEFAULT_MAX_BYTES = 3_000_000
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_MIN_WORDS = 50
+DEFAULT_MIN_WORDS = 30
 
 FIELDS = (
     "url",

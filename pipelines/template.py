@@ -176,6 +176,11 @@ def _has_block(el: etree._Element) -> bool:
 def parse(page: str | bytes | etree._Element) -> etree._Element:
     if isinstance(page, etree._Element):
         return page
+    if isinstance(page, bytes):
+        # Decoded exactly as extraction decodes it, so both see the same text (and keys).
+        from pipelines.decode import decode_html
+
+        page, _ = decode_html(page)
     return html.document_fromstring(page)
 
 
