@@ -16,6 +16,7 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 
 from pipelines.decode import NotHtml, decode_html
@@ -49,7 +50,15 @@ FIELDS = (
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
-_VISIBLE_TEXT = "descendant::text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_LINK_LIST_MIN_ITEMS = 3
+_LINK_LIST_DENSITY = 0.8
+# Below this many characters, trafilatura runs its own recovery (readability, jusText); the default
+# (250) lets a recall-leaning run settle for a lead paragraph on long pages.
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "500")
+# When even the precision run stays far below the page's text, trafilatura's baseline (JSON-LD
+# articleBody, <article>, or all paragraphs) replaces it if it is this much longer.
+_BASELINE_LONGER_BY = 2.0
 _DUP_MIN_CHARS = 20
 # Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
 # under this share of the page's visible text, the precision-leaning run gets a say.
@@ -86,10 +95,28 @@ def parse_page(
 
 
 def visible_text_length(tree: etree._Element) -> int:
+    """Characters of text a reader could see (scripts and styles must be gone already)."""
     body = tree.find("body")
     if body is None:
         return 0
-    return sum(len(t.strip()) for t in body.xpath(_VISIBLE_TEXT))
+    return len(_SPACE.sub(" ", etree.tostring(body, method="text", encoding="unicode")))
+
+
+def prune_link_lists(tree: etree._Element) -> None:
+    """Drop lists that are all links (related, most-read, tag and share lists) before extraction.
+
+    A structural rule, no labels: a list of three or more items whose text is mostly link text
+    points at other pages; recall-leaning extraction would otherwise keep some of them.
+    """
+    for lst in list(tree.iter("ul", "ol")):
+        if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+            continue
+        text = _SPACE.sub("", lst.text_content() or "")
+        if not text or lst.getparent() is None:
+            continue
+        links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
+        if links >= _LINK_LIST_DENSITY * len(text):
+            lst.drop_tree()
 
 
 def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
@@ -103,6 +130,7 @@ def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = Tr
         include_comments=False,
         favor_recall=recall,
         with_metadata=False,
+        config=_CONFIG,
         deduplicate=False,  # trafilatura's dedupe cache is process-wide: pages would leak into others
     )
     if not text:
@@ -182,26 +210,37 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
     result["encoding"] = encoding
     link_texts = _link_texts(tree)
     _check(deadline)
-    visible = visible_text_length(tree)
-    if template is not None:
-        template.strip(tree)
-    # trafilatura consumes the tree; keep the page's text to parse again if a second run is needed.
-    text = main_text(tree, url)
+    text = _body_text(tree, html_text, url, template)
     _check(deadline)
-    if len(text) < _SHORT_SHARE * visible:
-        second_tree = load_html(html_text)
-        if template is not None:
-            template.strip(second_tree)
-        other = main_text(second_tree, url, recall=False)
-        if len(other) > _LONGER_BY * len(text):
-            text = other
-        _check(deadline)
     text = _drop_title_line(text, result["title"])
     result["body"] = text
     result["word_count"] = word_count(text)
     result["skip_reason"] = _skip_reason(result, meta, text, link_texts, min_words)
     result["is_article"] = result["skip_reason"] is None
     return result
+
+
+def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) -> str:
+    etree.strip_elements(tree, "script", "style", with_tail=False)
+    visible = visible_text_length(tree)
+    if template is not None:
+        template.strip(tree)
+    prune_link_lists(tree)
+    text = main_text(tree, url)  # consumes the tree
+    if len(text) >= _SHORT_SHARE * visible:
+        return text
+    # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
+    # run and then the baseline have a say, on fresh parses of the page.
+    second = load_html(html_text)
+    if template is not None:
+        template.strip(second)
+    other = main_text(second, url, recall=False)
+    if len(other) > _LONGER_BY * len(text):
+        text = other
+    _, base, _ = trafilatura.baseline(load_html(html_text))
+    if base and len(base) > _BASELINE_LONGER_BY * len(text):
+        text = "\n\n".join(_unique_lines(base))
+    return text
 
 
 def _htmldate(tree: etree._Element, url: str) -> str | None:
