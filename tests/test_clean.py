@@ -390,3 +390,9 @@ def test_extract_command_cleans_a_batch_with_the_sites_template(tmp_path):
     _assert_matches_expected(article)
     section = next(r for r in records if r["file"].endswith("section-news.html"))
     assert not section["is_article"]
+
+
+def test_page_over_the_time_limit_is_skipped_not_extracted():
+    result = extract_article(ARTICLE.read_bytes(), ARTICLE_URL, timeout=0)
+    assert not result["is_article"] and result["skip_reason"] == "timeout"
+    assert result["body"] == ""
