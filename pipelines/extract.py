@@ -2,10 +2,21 @@
 article at all. Pure functions, no Scrapy: the crawl's pipeline, ``newsarchive extract`` and the
 extraction benchmark all call :func:`extract_article`.
 
-Main text is trafilatura's (recall-leaning settings, comments excluded) on the page *after* the
-site's learned template has been cut out (:mod:`pipelines.template`). Each page has a byte limit and
-a time limit: a page over either is archived by the crawl but not extracted, and comes back as a skip
-with its reason.
+Main text, in order:
+
+1. the site's learned template is cut out of the page (:mod:`pipelines.template`), and lists made
+   only of links are dropped (a structural rule: no labels, any language);
+2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
+   ``MIN_EXTRACTED_SIZE`` raised to 500 characters);
+3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
+   a teaser): trafilatura's precision-leaning run, then its baseline (JSON-LD ``articleBody``,
+   ``<article>``, paragraphs), each taken if clearly longer;
+4. repeated long lines (responsive layouts print the article twice) and a first line equal to the
+   title are dropped; paragraphs are separated by a blank line.
+
+Measured on the extraction dev set by ``bench/extraction.py``. Each page has a byte limit and a time
+limit: a page over either is archived by the crawl but not extracted, and comes back as a skip with
+its reason.
 """
 
 from __future__ import annotations
@@ -78,7 +89,7 @@ def word_count(text: str) -> int:
 
 def empty_result(url: str, reason: str | None) -> dict[str, Any]:
     result: dict[str, Any] = dict.fromkeys(FIELDS)
-    result.update(url=url, authors=[], tags=[], body="", word_count=0)
+    result.update(url=url, authors=[], tags=[], body="", word_count=0, encoding=None)
     result.update(extractor_version=EXTRACTOR_VERSION, is_article=False, skip_reason=reason)
     return result
 

@@ -186,6 +186,11 @@ def _clean_title(title: str, root: etree._Element) -> str:
     return title
 
 
+def _strip_site_name(title: str, site_name: str) -> str:
+    match = re.match(r"(.+?)\s*[|\-–—·:»]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
+    return match.group(1).strip() if match and len(match.group(1)) > 10 else title
+
+
 def _date_in_text(root: etree._Element) -> str | None:
     """A date with its time written in a short line near the top (``Date: 2025-04-15 15:22:30``)."""
     body = root.find("body")
@@ -318,5 +323,8 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     if not site_name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
         site_name = publisher["name"]
     fields["site_name"] = site_name
+    if fields["title"] and site_name:
+        # "Headline - Site" / "Headline | Site" in og:title or <title>: the site is its own field.
+        fields["title"] = _strip_site_name(fields["title"], site_name)
     fields["og_type"] = (m("og:type") or "").lower() or None
     return fields
