@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                 ours.append(page_scores(result["body"], gold))
 
     print(ATTRIBUTION)
-    print(f"pages: {len(ids)}  (domains with learned templates: {len(templates)})")
+    active = sum(t.ready for t in templates.values())
+    print(
+        f"pages: {len(ids)}  (domains with 2+ pages: {len(templates)}, "
+        f"with enough pages for a template: {active})"
+    )
     print(f"{'extractor':<28} {'F1':>14} {'P':>7} {'R':>7} {'ms/page':>8}")
     for name, scores, ms in (
         ("newsarchive extract_article", ours, ours_ms),
