@@ -1,0 +1,96 @@
+"""Bytes to text for article pages: charset from the HTTP header, the page's own declaration, or
+detection, and the checks that decide whether a body is HTML at all.
+
+The order follows the HTML standard's encoding sniffing (BOM, transport layer, ``<meta>``), then a
+strict UTF-8 attempt (most undeclared pages today are UTF-8), then statistical detection
+(charset-normalizer, already a trafilatura dependency) for legacy pages that declare nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
+
+# Bodies that are obviously not HTML: images, PDFs, archives. Checked on the first bytes only.
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"ID3",
+    b"\x7fELF",
+)
+_MARKUP = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta)\b", re.IGNORECASE
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class NotHtml(ValueError):
+    """The body is not an HTML document (binary, JSON, plain text without markup)."""
+
+
+def encoding_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def detect_encoding(body: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(codec name, where it came from: ``bom|header|meta|utf-8|detected|fallback``)."""
+    bom, _ = read_bom(body)
+    if bom:
+        return bom, "bom"
+    for source, name in (("header", declared), ("meta", html_body_declared_encoding(body))):
+        codec = resolve_encoding(name) if name else None
+        if codec:
+            # Pages that say ISO-8859-1 mean windows-1252 (as browsers read them); w3lib maps it.
+            return codec, source
+    try:
+        body.decode("utf-8")
+        return "utf-8", "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return codecs.lookup(best.encoding).name, "detected"
+        except LookupError:  # a name Python does not know: fall back below
+            pass
+    # windows-1252 decodes every byte, and is what undeclared legacy Western pages are.
+    return "cp1252", "fallback"
+
+
+def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode an HTML body to text without ever raising on bad bytes; returns (text, codec).
+
+    Raises :class:`NotHtml` for a body that is binary or has no markup at all.
+    """
+    head = body[:1024].lstrip()
+    if head.startswith(b"\x1f\x8b"):
+        # A saved ``.html.gz`` or a body stored still gzip-encoded.
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError) as exc:
+            raise NotHtml("gzip data that does not decompress") from exc
+        head = body[:1024].lstrip()
+    if any(head.startswith(magic) for magic in _BINARY_MAGIC):
+        raise NotHtml("binary body")
+    codec, _ = detect_encoding(body, declared)
+    text = body.decode(codec, errors="replace")
+    # NUL and other C0 controls break lxml (it stops parsing at a NUL) and are never article text.
+    text = _CONTROL.sub("", text)
+    if not _MARKUP.search(text[:65536].encode("utf-8", "ignore")):
+        raise NotHtml("no HTML markup")
+    return text, codec

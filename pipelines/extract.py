@@ -1,0 +1,299 @@
+"""The article of one page: metadata fields, main text without boilerplate, and whether it is an
+article at all. Pure functions, no Scrapy: the crawl's pipeline, ``newsarchive extract`` and the
+extraction benchmark all call :func:`extract_article`.
+
+Main text, in order:
+
+1. the site's learned template is cut out of the page (:mod:`pipelines.template`), and lists made
+   only of links are dropped (a structural rule: no labels, any language);
+2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
+   ``MIN_EXTRACTED_SIZE`` raised to 500 characters);
+3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
+   a teaser): trafilatura's precision-leaning run, then its baseline (JSON-LD ``articleBody``,
+   ``<article>``, paragraphs), each taken if clearly longer;
+4. repeated long lines (responsive layouts print the article twice) and a first line equal to the
+   title are dropped; paragraphs are separated by a blank line.
+
+Measured on the extraction dev set by ``bench/extraction.py``. Each page has a byte limit and a time
+limit: a page over either is archived by the crawl but not extracted, and comes back as a skip with
+its reason.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from trafilatura.settings import use_config
+from trafilatura.utils import load_html
+
+from pipelines.decode import NotHtml, decode_html
+from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
+from pipelines.template import SiteTemplate
+
+EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
+
+DEFAULT_MAX_BYTES = 3_000_000
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MIN_WORDS = 30
+
+FIELDS = (
+    "url",
+    "canonical_url",
+    "title",
+    "authors",
+    "published",
+    "modified",
+    "section",
+    "tags",
+    "language",
+    "description",
+    "image",
+    "site_name",
+    "body",
+    "word_count",
+    "extractor_version",
+)
+
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_SPACE = re.compile(r"\s+")
+_LINK_LIST_MIN_ITEMS = 3
+_LINK_LIST_DENSITY = 0.8
+# Below this many characters, trafilatura runs its own recovery (readability, jusText); the default
+# (250) lets a recall-leaning run settle for a lead paragraph on long pages.
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "500")
+# When even the precision run stays far below the page's text, trafilatura's baseline (JSON-LD
+# articleBody, <article>, or all paragraphs) replaces it if it is this much longer.
+_BASELINE_LONGER_BY = 2.0
+_DUP_MIN_CHARS = 20
+# Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
+# under this share of the page's visible text, the precision-leaning run gets a say.
+_SHORT_SHARE = 0.3
+_LONGER_BY = 1.1
+
+
+class _Timeout(Exception):
+    pass
+
+
+def word_count(text: str) -> int:
+    # Scripts written without spaces count a character as a word, as word processors do.
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
+
+
+def empty_result(url: str, reason: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = dict.fromkeys(FIELDS)
+    result.update(url=url, authors=[], tags=[], body="", word_count=0, encoding=None)
+    result.update(extractor_version=EXTRACTOR_VERSION, is_article=False, skip_reason=reason)
+    return result
+
+
+def parse_page(
+    body: bytes | str, *, declared_encoding: str | None = None
+) -> tuple[etree._Element | None, str | None, str]:
+    """(tree, encoding, text) of a page body; tree is None when there is nothing to parse."""
+    if isinstance(body, bytes):
+        text, encoding = decode_html(body, declared_encoding)
+    else:
+        text, encoding = body.replace("\x00", ""), None
+    return load_html(text), encoding, text
+
+
+def visible_text_length(tree: etree._Element) -> int:
+    """Characters of text a reader could see (scripts and styles must be gone already)."""
+    body = tree.find("body")
+    if body is None:
+        return 0
+    return len(_SPACE.sub(" ", etree.tostring(body, method="text", encoding="unicode")))
+
+
+def prune_link_lists(tree: etree._Element) -> None:
+    """Drop lists that are all links (related, most-read, tag and share lists) before extraction.
+
+    A structural rule, no labels: a list of three or more items whose text is mostly link text
+    points at other pages; recall-leaning extraction would otherwise keep some of them.
+    """
+    for lst in list(tree.iter("ul", "ol")):
+        if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+            continue
+        text = _SPACE.sub("", lst.text_content() or "")
+        if not text or lst.getparent() is None:
+            continue
+        links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
+        if links >= _LINK_LIST_DENSITY * len(text):
+            lst.drop_tree()
+
+
+def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
+    """Main text of a (template-stripped) tree, paragraphs separated by a blank line.
+
+    The tree is consumed (trafilatura prunes it in place).
+    """
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        include_comments=False,
+        favor_recall=recall,
+        with_metadata=False,
+        config=_CONFIG,
+        deduplicate=False,  # trafilatura's dedupe cache is process-wide: pages would leak into others
+    )
+    if not text:
+        return ""
+    return "\n\n".join(_unique_lines(text))
+
+
+def _unique_lines(text: str) -> list[str]:
+    # Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab);
+    # a long line met again is such a copy, not the article saying the same thing twice.
+    seen: set[str] = set()
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) >= _DUP_MIN_CHARS:
+            if line in seen:
+                continue
+            seen.add(line)
+        lines.append(line)
+    return lines
+
+
+def extract_article(
+    body: bytes | str,
+    url: str,
+    *,
+    declared_encoding: str | None = None,
+    template: SiteTemplate | None = None,
+    hints: dict | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+    min_words: int = DEFAULT_MIN_WORDS,
+) -> dict[str, Any]:
+    """Every article field of one page, plus ``is_article`` and ``skip_reason``.
+
+    ``body`` is the page as bytes (decoded here: header charset ``declared_encoding``, then the
+    page's ``<meta>``, then detection) or as already-decoded text. ``template`` is the site's learned
+    template; ``hints`` what a feed or news sitemap said of the page (used where the page is silent).
+    Never raises on bad input: a page that cannot be cleaned comes back with ``is_article`` False and
+    a ``skip_reason`` (``too_large``, ``not_html``, ``empty``, ``timeout``, ``no_text``,
+    ``too_short``, ``index_page``).
+    """
+    size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "ignore"))
+    if size > max_bytes:
+        return empty_result(url, "too_large")
+    deadline = time.monotonic() + timeout
+    try:
+        return _extract(body, url, declared_encoding, template, hints or {}, deadline, min_words)
+    except NotHtml:
+        return empty_result(url, "not_html")
+    except _Timeout:
+        return empty_result(url, "timeout")
+
+
+def _check(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise _Timeout
+
+
+def _extract(body, url, declared_encoding, template, hints, deadline, min_words) -> dict[str, Any]:
+    tree, encoding, html_text = parse_page(body, declared_encoding=declared_encoding)
+    if tree is None or tree.find("body") is None:
+        return empty_result(url, "empty")
+    _check(deadline)
+    result = empty_result(url, None)
+    meta = extract_metadata(tree, url)
+    for field in FIELDS:
+        if field in meta:
+            result[field] = meta[field]
+    # A feed or news sitemap knows the title and date when the page does not say them.
+    result["title"] = result["title"] or hints.get("title")
+    result["published"] = result["published"] or normalize_date(hints.get("published"))
+    if not result["published"]:
+        result["published"] = _htmldate(tree, url)
+    result["encoding"] = encoding
+    link_texts = _link_texts(tree)
+    _check(deadline)
+    text = _body_text(tree, html_text, url, template)
+    _check(deadline)
+    text = _drop_title_line(text, result["title"])
+    result["body"] = text
+    result["word_count"] = word_count(text)
+    result["skip_reason"] = _skip_reason(result, meta, text, link_texts, min_words)
+    result["is_article"] = result["skip_reason"] is None
+    return result
+
+
+def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) -> str:
+    etree.strip_elements(tree, "script", "style", with_tail=False)
+    visible = visible_text_length(tree)
+    if template is not None:
+        template.strip(tree)
+    prune_link_lists(tree)
+    text = main_text(tree, url)  # consumes the tree
+    if len(text) >= _SHORT_SHARE * visible:
+        return text
+    # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
+    # run and then the baseline have a say, on fresh parses of the page.
+    second = load_html(html_text)
+    if template is not None:
+        template.strip(second)
+    other = main_text(second, url, recall=False)
+    if len(other) > _LONGER_BY * len(text):
+        text = other
+    _, base, _ = trafilatura.baseline(load_html(html_text))
+    if base and len(base) > _BASELINE_LONGER_BY * len(text):
+        text = "\n\n".join(_unique_lines(base))
+    return text
+
+
+def _htmldate(tree: etree._Element, url: str) -> str | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url or None, extensive_search=False, original_date=True)
+    except Exception:  # noqa: BLE001 - a heuristic that fails gives no date, not a failed page
+        return None
+    return normalize_date(found) if found else None
+
+
+def _link_texts(tree: etree._Element) -> set[str]:
+    texts = set()
+    for a in tree.iter("a"):
+        t = _SPACE.sub(" ", a.text_content() or "").strip()
+        if len(t) > 15:
+            texts.add(t)
+    return texts
+
+
+def _drop_title_line(text: str, title: str | None) -> str:
+    if not text or not title:
+        return text
+    first, _, rest = text.partition("\n\n")
+    if first.strip() == title.strip():
+        return rest
+    return text
+
+
+def _skip_reason(
+    result: dict, meta: dict, text: str, link_texts: set[str], min_words: int
+) -> str | None:
+    if not text:
+        return "no_text"
+    types = {t.lower() for t in meta.get("jsonld_types", [])}
+    if not meta.get("jsonld_article") and types & {t.lower() for t in INDEX_TYPES} - {"website"}:
+        return "index_page"
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    linked = sum(len(p) for p in paragraphs if p.lstrip("- ").strip() in link_texts)
+    if paragraphs and linked >= 0.5 * sum(len(p) for p in paragraphs):
+        return "index_page"
+    if result["word_count"] < min_words:
+        return "too_short"
+    return None

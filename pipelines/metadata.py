@@ -1,0 +1,330 @@
+"""Article metadata from a parsed page: JSON-LD first, then Open Graph / meta / ``<time>``, then
+heuristics (the page's own date lines, htmldate).
+
+Dates are ISO 8601 and keep the offset the page gave; a date the page gave without a zone stays
+without one (no zone is invented), and a date without a time stays a date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "askpublicnewsarticle",
+        "satiricalarticle",
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "techarticle",
+        "scholarlyarticle",
+        "report",
+        "review",
+    }
+)
+# Types that say "this page lists other pages".
+INDEX_TYPES = frozenset(
+    {
+        "collectionpage",
+        "itemlist",
+        "searchresultspage",
+        "profilepage",
+        "website",
+        "siteNavigationElement",
+    }
+)
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+_SPACE = re.compile(r"\s+")
+
+
+# dates -------------------------------------------------------------------------------------
+def normalize_date(value: Any) -> str | None:
+    """ISO 8601 of a date string as a page writes it, or None. Offset kept; no zone invented."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    match = _ISO.search(text)
+    if match:
+        y, mo, d, h, mi, s, zone = match.groups()
+        try:
+            day = date(int(y), int(mo), int(d))
+        except ValueError:
+            return None
+        if not 1990 <= day.year <= 2100:
+            return None
+        if h is None:
+            return day.isoformat()
+        try:
+            moment = datetime(day.year, day.month, day.day, int(h), int(mi), int(s or 0))
+        except ValueError:
+            return day.isoformat()
+        iso = moment.isoformat()
+        if zone:
+            iso += "+00:00" if zone == "Z" else (zone if ":" in zone else f"{zone[:3]}:{zone[3:]}")
+        return iso
+    try:  # RFC 2822, as in feeds and some meta tags
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or not 1990 <= moment.year <= 2100:
+        return None
+    return moment.isoformat()
+
+
+# JSON-LD -----------------------------------------------------------------------------------
+def jsonld_objects(root: etree._Element) -> list[dict]:
+    """Every JSON object in the page's JSON-LD scripts, ``@graph`` and lists flattened."""
+    found: list[dict] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        raw = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", raw)
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            try:  # a trailing comma or a stray semicolon is common and harmless
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw.rstrip(";")), strict=False)
+            except ValueError:
+                continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                found.append(item)
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return found
+
+
+def _types(obj: dict) -> set[str]:
+    t = obj.get("@type")
+    values = t if isinstance(t, list) else [t]
+    return {v.lower() for v in values if isinstance(v, str)}
+
+
+def _names(value: Any) -> list[str]:
+    out: list[str] = []
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, str):
+            out.extend(p.strip() for p in re.split(r"\s*(?:,|\band\b|&)\s*", v) if p.strip())
+        elif isinstance(v, dict) and isinstance(v.get("name"), str):
+            out.append(v["name"].strip())
+    return [n for n in out if n and not n.startswith("http")]
+
+
+def _first_url(value: Any) -> str | None:
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, str) and v.strip():
+            return v.strip()
+        if isinstance(v, dict):
+            for field in ("url", "contentUrl", "@id"):
+                if isinstance(v.get(field), str) and v[field].strip():
+                    return v[field].strip()
+    return None
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list):
+        return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+    return []
+
+
+# meta --------------------------------------------------------------------------------------
+def _meta(root: etree._Element) -> dict[str, list[str]]:
+    metas: dict[str, list[str]] = {}
+    for el in root.iter("meta"):
+        name = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = el.get("content")
+        if name and content and content.strip():
+            metas.setdefault(name, []).append(_SPACE.sub(" ", content).strip())
+        equiv = (el.get("http-equiv") or "").strip().lower()
+        if equiv == "content-language" and content:
+            metas.setdefault("content-language", []).append(content.strip())
+    return metas
+
+
+def _text(el: etree._Element) -> str:
+    return _SPACE.sub(" ", el.text_content() or "").strip()
+
+
+def _clean_title(title: str, root: etree._Element) -> str:
+    """The page title without the site name a ``<title>`` usually appends."""
+    for h in root.iter("h1"):
+        heading = _text(h)
+        if heading and len(heading) > 10 and heading in title:
+            return heading
+    parts = re.split(r"\s+[|\-–—·:»]\s*|\s*[|–—·»]\s+", title)
+    if len(parts) > 1:
+        return max(parts, key=len).strip()
+    return title
+
+
+def _strip_site_name(title: str, site_name: str) -> str:
+    match = re.match(r"(.+?)\s*[|\-–—·:»]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
+    return match.group(1).strip() if match and len(match.group(1)) > 10 else title
+
+
+def _date_in_text(root: etree._Element) -> str | None:
+    """A date with its time written in a short line near the top (``Date: 2025-04-15 15:22:30``)."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for el in body.iter("time", "span", "div", "p", "li", "em", "small"):
+        own = (el.text or "").strip()
+        if not own or len(own) > 80:
+            continue
+        match = _ISO.search(own)
+        if match and match.group(4):
+            return normalize_date(match.group(0))
+    return None
+
+
+def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
+    """Every metadata field of an article page, None / [] where the page says nothing."""
+    objects = jsonld_objects(root)
+    articles = [o for o in objects if _types(o) & ARTICLE_TYPES]
+    art = articles[0] if articles else {}
+    meta = _meta(root)
+
+    def m(*names: str) -> str | None:
+        for n in names:
+            if meta.get(n):
+                return meta[n][0]
+        return None
+
+    fields: dict[str, Any] = {"jsonld_types": sorted({t for o in objects for t in _types(o)})}
+    fields["jsonld_article"] = bool(articles)
+
+    canonical = None
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            canonical = link.get("href").strip()
+            break
+    canonical = (
+        canonical or m("og:url") or _first_url(art.get("mainEntityOfPage")) or art.get("url")
+    )
+    fields["canonical_url"] = urljoin(url, canonical) if isinstance(canonical, str) else None
+
+    title = art.get("headline") or art.get("name")
+    if not isinstance(title, str) or not title.strip():
+        title = m("og:title", "twitter:title", "dc.title")
+    if not title:
+        h1 = next((t for t in (_text(h) for h in root.iter("h1")) if t), None)
+        page_title = root.find(".//title")
+        raw = _text(page_title) if page_title is not None else ""
+        title = _clean_title(raw, root) if raw else h1
+    fields["title"] = _SPACE.sub(" ", title).strip() if title else None
+
+    authors = _names(art.get("author")) or _names(art.get("creator"))
+    if not authors:
+        for n in (
+            "author",
+            "article:author",
+            "dc.creator",
+            "byl",
+            "parsely-author",
+            "sailthru.author",
+        ):
+            authors = [a for a in _names(meta.get(n, [])) if not a.startswith("http")]
+            if authors:
+                break
+    fields["authors"] = list(
+        dict.fromkeys(
+            re.sub(r"^(?:by|par|von|por|di)\s+", "", a, flags=re.IGNORECASE) for a in authors
+        )
+    )
+
+    published = normalize_date(art.get("datePublished")) or normalize_date(art.get("dateCreated"))
+    published = published or normalize_date(
+        m(
+            "article:published_time",
+            "og:article:published_time",
+            "datepublished",
+            "pubdate",
+            "publishdate",
+            "dc.date.issued",
+            "dc.date",
+            "date",
+            "sailthru.date",
+            "parsely-pub-date",
+        )
+    )
+    if not published:
+        for t in root.iter("time"):
+            published = normalize_date(t.get("datetime") or "") or normalize_date(_text(t))
+            if published:
+                break
+    published = published or _date_in_text(root)
+    fields["published"] = published
+    fields["modified"] = normalize_date(art.get("dateModified")) or normalize_date(
+        m(
+            "article:modified_time",
+            "og:updated_time",
+            "datemodified",
+            "dc.date.modified",
+            "last-modified",
+        )
+    )
+
+    section = art.get("articleSection")
+    if isinstance(section, list):
+        section = next((s for s in section if isinstance(s, str)), None)
+    fields["section"] = (section if isinstance(section, str) else None) or m("article:section")
+
+    tags = _keywords(art.get("keywords"))
+    tags += meta.get("article:tag", [])
+    if not tags:
+        tags = _keywords(m("news_keywords", "keywords"))
+    fields["tags"] = list(dict.fromkeys(t for t in tags if t))
+
+    lang = (
+        root.get("lang")
+        or root.get("xml:lang")
+        or m("content-language", "og:locale", "dc.language")
+    )
+    lang = lang or (art.get("inLanguage") if isinstance(art.get("inLanguage"), str) else None)
+    fields["language"] = lang.strip().replace("_", "-").split(",")[0] if lang else None
+
+    description = art.get("description") if isinstance(art.get("description"), str) else None
+    fields["description"] = description or m("og:description", "description", "twitter:description")
+
+    image = _first_url(art.get("image")) or m("og:image", "og:image:url", "twitter:image")
+    fields["image"] = urljoin(url, image) if image else None
+
+    publisher = art.get("publisher")
+    site_name = m("og:site_name", "application-name")
+    if not site_name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        site_name = publisher["name"]
+    fields["site_name"] = site_name
+    if fields["title"] and site_name:
+        # "Headline - Site" / "Headline | Site" in og:title or <title>: the site is its own field.
+        fields["title"] = _strip_site_name(fields["title"], site_name)
+    fields["og_type"] = (m("og:type") or "").lower() or None
+    return fields

@@ -1,0 +1,336 @@
+"""Per-site template learning: which text blocks of a site's pages are its template, not its articles.
+
+A page is cut into text blocks (an element's own text plus its inline children, the usual
+segmentation of boilerplate detectors). Each block has a *path* (tag, id and classes of its
+ancestors, digits removed, like a site style tree) and a *key* (its text lower-cased, digits masked,
+so "veryGood! (6547)" and "veryGood! (12)" are one key). Over the pages of one site the learner
+counts, per key, on how many distinct pages it occurs, and per path, how much of its text recurs and
+how much of it is link text.
+
+A block is template when
+
+- its key occurs on many distinct pages of the site (labels, share bars, newsletter prompts, bylines
+  such as "Date: 0000-00-00", like-counters, footers — in whatever language), or
+- it sits on a *template path*: a path present on several pages whose blocks mostly recur or are
+  mostly links (breadcrumbs, related / most-read / recommended lists whose headlines change from
+  page to page), and the block itself is a link, recurs, or is a short label.
+
+Nothing here names a label or a language: the site's own pages are the evidence. The learned state is
+plain JSON (:meth:`SiteTemplate.to_json` / :meth:`SiteTemplate.from_json`) so it persists in the crawl
+state and the next crawl starts knowing the template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree, html
+
+FORMAT_VERSION = 1
+
+# Inline elements: their text belongs to the enclosing block.
+INLINE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+        "br",
+    ]
+)
+# Never text a reader sees.
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "head",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+    ]
+)
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+_PATH_DEPTH = 8  # the last N ancestors identify a block's place; deeper roots add only noise
+_KEYS_PER_PATH = 48  # recent keys kept per path to measure how much of it recurs
+_MAX_KEYS = 50_000  # bound on remembered keys; keys seen once are forgotten first
+_MAX_PAGES_REMEMBERED = 5_000  # fingerprints of observed pages, so one page is counted once
+
+
+def text_key(text: str) -> str:
+    return _DIGITS.sub("0", _SPACE.sub(" ", text).strip().lower())
+
+
+def key_hash(key: str) -> str:
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _signature(el: etree._Element) -> str:
+    parts = [el.tag if isinstance(el.tag, str) else "?"]
+    ident = el.get("id")
+    if ident:
+        parts.append("#" + _DIGITS.sub("", ident)[:40])
+    classes = el.get("class")
+    if classes:
+        names = sorted({_DIGITS.sub("", c)[:40] for c in classes.split()})[:4]
+        parts.append("." + ".".join(names))
+    return "".join(parts)
+
+
+class Block:
+    """One text block of a page."""
+
+    __slots__ = ("element", "key", "link_chars", "path", "text")
+
+    def __init__(self, element: etree._Element, path: str, text: str, link_chars: int) -> None:
+        self.element = element
+        self.path = path
+        self.text = text
+        self.link_chars = link_chars
+        self.key = key_hash(text_key(text))
+
+    @property
+    def link_density(self) -> float:
+        return min(1.0, self.link_chars / max(1, len(self.text)))
+
+
+def iter_blocks(root: etree._Element) -> Iterator[Block]:
+    """Text blocks of a parsed page, document order."""
+    stack: list[tuple[etree._Element, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        el, parent_path = stack.pop()
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        path = (parent_path + (_signature(el),))[-_PATH_DEPTH:]
+        pieces = [el.text or ""]
+        link_chars = 0
+        children = []
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str) and tag in INLINE_TAGS and not _has_block(child):
+                text = child.text_content() if tag != "br" else " "
+                pieces.append(text)
+                if tag == "a":
+                    link_chars += len(text.strip())
+                else:
+                    link_chars += sum(
+                        len((a.text_content() or "").strip()) for a in child.iter("a")
+                    )
+            elif isinstance(tag, str):
+                children.append(child)
+            pieces.append(child.tail or "")
+        text = _SPACE.sub(" ", "".join(pieces)).strip()
+        if text:
+            yield Block(el, "/".join(path), text, link_chars)
+        stack.extend((child, path) for child in reversed(children))
+
+
+def _has_block(el: etree._Element) -> bool:
+    for sub in el.iterdescendants():
+        if isinstance(sub.tag, str) and sub.tag not in INLINE_TAGS:
+            return True
+    return False
+
+
+def parse(page: str | bytes | etree._Element) -> etree._Element:
+    if isinstance(page, etree._Element):
+        return page
+    if isinstance(page, bytes):
+        # Decoded exactly as extraction decodes it, so both see the same text (and keys).
+        from pipelines.decode import decode_html
+
+        page, _ = decode_html(page)
+    return html.document_fromstring(page)
+
+
+class SiteTemplate:
+    """What one site's template is, learned from its pages. Safe to share between threads."""
+
+    def __init__(self, site: str = "", *, min_pages: int = 3) -> None:
+        self.site = site
+        self.min_pages = min_pages
+        self.pages = 0
+        self.key_pages: dict[str, int] = {}
+        # path -> [pages with it, chars, link chars, recent keys]
+        self.paths: dict[str, list[Any]] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._compiled: tuple[int, frozenset[str]] | None = None
+        self._lock = threading.RLock()
+
+    # learning ------------------------------------------------------------------------------
+    def observe(self, page: str | bytes | etree._Element, url: str = "") -> bool:
+        """Learn from one page of the site. Returns False if this page was already observed."""
+        root = parse(page)
+        blocks = list(iter_blocks(root))
+        with self._lock:
+            return self._learn(blocks, url)
+
+    def _learn(self, blocks: list[Block], url: str) -> bool:
+        fingerprint = key_hash(url) if url else key_hash("".join(b.key for b in blocks))
+        if fingerprint in self._seen:
+            return False
+        self._seen[fingerprint] = None
+        if len(self._seen) > _MAX_PAGES_REMEMBERED:
+            self._seen.popitem(last=False)
+        self.pages += 1
+        for key in {b.key for b in blocks}:
+            self.key_pages[key] = self.key_pages.get(key, 0) + 1
+        seen_paths: set[str] = set()
+        for b in blocks:
+            stats = self.paths.get(b.path)
+            if stats is None:
+                stats = self.paths[b.path] = [0, 0, 0, []]
+            if b.path not in seen_paths:
+                stats[0] += 1
+                seen_paths.add(b.path)
+            stats[1] += len(b.text)
+            stats[2] += min(b.link_chars, len(b.text))
+            keys = stats[3]
+            keys.append(b.key)
+            if len(keys) > _KEYS_PER_PATH:
+                del keys[0]
+        if len(self.key_pages) > _MAX_KEYS:
+            self._forget()
+        self._compiled = None
+        return True
+
+    def _forget(self) -> None:
+        # Lossy counting: keys seen on one page only are the ones that say least about a template.
+        self.key_pages = {k: n for k, n in self.key_pages.items() if n > 1}
+        if len(self.key_pages) > _MAX_KEYS:
+            keep = sorted(self.key_pages.items(), key=lambda kv: kv[1], reverse=True)[
+                : _MAX_KEYS // 2
+            ]
+            self.key_pages = dict(keep)
+
+    # deciding ------------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.pages >= self.min_pages
+
+    def key_threshold(self) -> int:
+        # On 3 of a handful of pages, on a fifth of a few dozen, on 20 of a large site: the same text
+        # block on 20 different article pages is not article text.
+        return max(3, min(math.ceil(0.2 * self.pages), 20))
+
+    def template_paths(self) -> frozenset[str]:
+        if self._compiled is not None and self._compiled[0] == self.pages:
+            return self._compiled[1]
+        support = max(3, math.ceil(0.2 * self.pages)) if self.pages >= 3 else 10**9
+        paths = set()
+        for path, (pages, chars, link_chars, keys) in self.paths.items():
+            if pages < support or not keys:
+                continue
+            recurring = sum(1 for k in keys if self.key_pages.get(k, 0) >= 2) / len(keys)
+            if recurring >= 0.5 or link_chars >= 0.5 * chars:
+                paths.add(path)
+        result = frozenset(paths)
+        self._compiled = (self.pages, result)
+        return result
+
+    def is_template(self, block: Block, template_paths: frozenset[str] | None = None) -> bool:
+        if not self.ready:
+            return False
+        if self.key_pages.get(block.key, 0) >= self.key_threshold():
+            return True
+        paths = self.template_paths() if template_paths is None else template_paths
+        if block.path in paths:
+            return (
+                block.link_density >= 0.5
+                or self.key_pages.get(block.key, 0) >= 2
+                or len(block.text) < 40
+            )
+        return False
+
+    def strip(self, root: etree._Element) -> int:
+        """Remove the template's blocks from a parsed page in place; returns how many went."""
+        with self._lock:
+            if not self.ready:
+                return 0
+            paths = self.template_paths()
+            doomed = [b.element for b in iter_blocks(root) if self.is_template(b, paths)]
+        for el in doomed:
+            _remove_own_text(el)
+        return len(doomed)
+
+    # persistence ---------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "version": FORMAT_VERSION,
+                "site": self.site,
+                "min_pages": self.min_pages,
+                "pages": self.pages,
+                "keys": dict(self.key_pages),
+                "paths": {p: [a, b, c, list(k)] for p, (a, b, c, k) in self.paths.items()},
+                "seen": list(self._seen),
+            }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None, site: str = "") -> SiteTemplate:
+        tpl = cls(site)
+        if not data or data.get("version") != FORMAT_VERSION:
+            return tpl  # an unknown format is relearned, never misread
+        tpl.site = data.get("site") or site
+        tpl.min_pages = int(data.get("min_pages", tpl.min_pages))
+        tpl.pages = int(data.get("pages", 0))
+        tpl.key_pages = {str(k): int(v) for k, v in data.get("keys", {}).items()}
+        tpl.paths = {
+            str(p): [int(a), int(b), int(c), list(k)]
+            for p, (a, b, c, k) in data.get("paths", {}).items()
+        }
+        tpl._seen = OrderedDict((s, None) for s in data.get("seen", []))
+        return tpl
+
+
+def _remove_own_text(el: etree._Element) -> None:
+    """Drop an element's own text and inline children, keep its block children (judged alone)."""
+    el.text = None
+    for child in list(el):
+        if isinstance(child.tag, str) and child.tag in INLINE_TAGS and not _has_block(child):
+            tail = child.tail
+            el.remove(child)
+            del tail  # the tail was part of this block's text
+        else:
+            child.tail = None

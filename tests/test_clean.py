@@ -1,0 +1,398 @@
+"""Article cleaning: fields, boilerplate learned per site, bad input, the pipeline's skips."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ArticleItem
+from crawler.state import CrawlState
+from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline
+from pipelines.extract import extract_article
+from pipelines.extract_cli import extract_command
+from pipelines.metadata import normalize_date
+from pipelines.template import SiteTemplate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTICLE = FIXTURES / "content-farm-article.html"
+EXPECTED = json.loads((FIXTURES / "content-farm-article.expected.json").read_text(encoding="utf-8"))
+SIBLINGS = sorted((FIXTURES / "contentfarm").glob("*.html"))
+ARTICLE_URL = EXPECTED["url"]
+
+
+def _learned_content_farm() -> SiteTemplate:
+    template = SiteTemplate("news.example.test")
+    for page in SIBLINGS:
+        template.observe(page.read_bytes(), f"http://news.example.test/{page.name}")
+    template.observe(ARTICLE.read_bytes(), ARTICLE_URL)
+    return template
+
+
+def _assert_matches_expected(result: dict) -> None:
+    assert result["is_article"], result["skip_reason"]
+    assert result["title"] == EXPECTED["title"]
+    assert result["published"] == EXPECTED["published"]
+    assert result["tags"] == EXPECTED["tags"]
+    assert result["body"].split("\n\n") == EXPECTED["body_paragraphs"]
+    lines = result["body"].split("\n")
+    for boilerplate in EXPECTED["boilerplate_lines"]:
+        assert all(boilerplate not in line for line in lines), boilerplate
+
+
+# --- content farm acceptance -------------------------------------------------------------------
+def test_content_farm_article_is_clean_after_the_learner_saw_its_siblings():
+    result = extract_article(ARTICLE.read_bytes(), ARTICLE_URL, template=_learned_content_farm())
+    _assert_matches_expected(result)
+
+
+def test_learned_template_marks_every_boilerplate_line_of_the_content_farm():
+    # Independent of trafilatura: the template alone cuts every boilerplate line out of the page,
+    # including sidebar headlines that no sibling page shares.
+    tree = lxml_html.document_fromstring(ARTICLE.read_bytes())
+    _learned_content_farm().strip(tree)
+    remaining = [t.strip() for t in tree.find("body").itertext() if t.strip()]
+    text = "\n".join(remaining)
+    for boilerplate in EXPECTED["boilerplate_lines"]:
+        assert boilerplate not in remaining, boilerplate
+    for paragraph in EXPECTED["body_paragraphs"]:
+        assert paragraph in text
+
+
+def _newsletter_site(n: int, story: list[str]) -> bytes:
+    # A site whose newsletter prompt and like-counter sit *inside* the article container, where a
+    # main-text extractor keeps them; the prompt is in German: no English label list can help.
+    paragraphs = "".join(f"<p>{p}</p>" for p in story)
+    return f"""<html lang="de"><head><title>Artikel {n} | Tagesblatt</title></head><body>
+    <nav><a href="/">Start</a> <a href="/politik/">Politik</a></nav>
+    <article><h1>Meldung Nummer {n} aus der Stadt</h1>
+    <div class="text">{paragraphs}
+    <p class="promo">Abonnieren Sie jetzt unseren Newsletter und verpassen Sie keine Nachricht mehr!</p>
+    <p class="likes">Gefällt {n * 37} Lesern</p></div></article>
+    <footer>Impressum · Datenschutz · Kontakt</footer></body></html>""".encode()
+
+
+STORIES = [
+    [
+        (
+            f"Die Stadtverwaltung hat am {d}. März einen Plan für {topic} vorgestellt, der vor allem "
+            f"die Anwohner im Viertel {where} entlasten soll."
+        ),
+        (
+            f"{who} will über den Vorschlag im kommenden Monat abstimmen, nachdem die Bürger ihre "
+            f"Einwände zu {topic} schriftlich einreichen konnten."
+        ),
+        (
+            f"{critic} hält die Kosten für zu hoch und verlangt ein unabhängiges Gutachten, bevor "
+            f"das Geld für {topic} ausgegeben wird."
+        ),
+    ]
+    for d, topic, where, who, critic in [
+        (3, "neue Radwege", "Nord", "Der Gemeinderat", "Die Opposition"),
+        (5, "eine Schwimmhalle", "Süd", "Der Bauausschuss", "Der Steuerzahlerbund"),
+        (9, "den Hafenausbau", "Ost", "Die Hafenkommission", "Ein Umweltverband"),
+        (12, "längere Busfahrten", "West", "Der Verkehrsverbund", "Die Fahrgastvertretung"),
+        (17, "ein Jugendzentrum", "Mitte", "Der Sozialausschuss", "Die Nachbarschaftsinitiative"),
+        (21, "neue Straßenlaternen", "Hafen", "Die Bezirksvertretung", "Der Rechnungshof"),
+    ]
+]
+
+
+def test_recurring_prompt_inside_the_article_is_learned_and_removed():
+    template = SiteTemplate("tagesblatt.test")
+    pages = [_newsletter_site(n, story) for n, story in enumerate(STORIES)]
+    for n, page in enumerate(pages):
+        template.observe(page, f"http://tagesblatt.test/{n}")
+    untaught = extract_article(pages[0], "http://tagesblatt.test/0")
+    assert "Newsletter" in untaught["body"]  # the extractor alone keeps it
+    result = extract_article(pages[0], "http://tagesblatt.test/0", template=template)
+    assert "Newsletter" not in result["body"] and "Gefällt" not in result["body"]
+    assert result["body"].split("\n\n") == STORIES[0]
+
+
+def test_template_persists_in_crawl_state_and_a_fresh_learner_cleans_with_it(tmp_path):
+    template = SiteTemplate("tagesblatt.test")
+    pages = [_newsletter_site(n, story) for n, story in enumerate(STORIES)]
+    for n, page in enumerate(pages[1:], 1):
+        template.observe(page, f"http://tagesblatt.test/{n}")
+    state = CrawlState(tmp_path / "state.sqlite")
+    state.put(TEMPLATE_NAMESPACE, "tagesblatt.test", template.to_json())
+    state.close()
+
+    reopened = CrawlState(tmp_path / "state.sqlite")
+    fresh = SiteTemplate.from_json(reopened.get(TEMPLATE_NAMESPACE, "tagesblatt.test"))
+    reopened.close()
+    assert fresh.pages == template.pages
+    # page 0 was never seen by either learner: the stored template alone cleans it
+    result = extract_article(pages[0], "http://tagesblatt.test/0", template=fresh)
+    assert result["body"].split("\n\n") == STORIES[0]
+
+
+# --- fields ------------------------------------------------------------------------------------
+JSONLD_PAGE = """<!doctype html><html lang="en-GB"><head>
+<title>Storm hits coast | The Daily Test</title>
+<link rel="canonical" href="/world/storm-hits-coast">
+<meta property="og:site_name" content="The Daily Test">
+<meta property="og:title" content="OG title loses to JSON-LD">
+<meta property="og:image" content="https://cdn.example.test/og.jpg">
+<meta name="description" content="Meta description">
+<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+ {"@type": "WebSite", "name": "The Daily Test"},
+ {"@type": ["NewsArticle"], "headline": "Storm hits the coast overnight",
+  "author": [{"@type": "Person", "name": "Ann Writer"}, {"@type": "Person", "name": "Bo Reporter"}],
+  "datePublished": "2025-01-10T06:15:00+01:00", "dateModified": "2025-01-10T09:00:00Z",
+  "articleSection": "World", "keywords": ["storm", "coast"],
+  "description": "A storm reached the coast overnight.",
+  "image": {"@type": "ImageObject", "url": "https://cdn.example.test/storm.jpg"}}
+]}</script></head><body><article><h1>Storm hits the coast overnight</h1>
+<p>A strong storm reached the coast overnight, cutting power to thousands of homes and closing
+several roads along the shore, the regional authorities said on Friday morning.</p>
+<p>Emergency crews worked through the night to clear fallen trees, and schools in three towns
+stayed closed while engineers checked the buildings for damage after the winds eased.</p>
+<p>Forecasters expect calmer weather over the weekend, although another front could bring heavy
+rain to the same region early next week, they said.</p></article></body></html>"""
+
+
+def test_jsonld_fields_win_over_meta_and_keep_their_offsets():
+    result = extract_article(JSONLD_PAGE.encode(), "https://daily.example.test/a?id=1")
+    assert result["title"] == "Storm hits the coast overnight"
+    assert result["authors"] == ["Ann Writer", "Bo Reporter"]
+    assert result["published"] == "2025-01-10T06:15:00+01:00"
+    assert result["modified"] == "2025-01-10T09:00:00+00:00"
+    assert result["section"] == "World"
+    assert result["tags"] == ["storm", "coast"]
+    assert result["canonical_url"] == "https://daily.example.test/world/storm-hits-coast"
+    assert result["image"] == "https://cdn.example.test/storm.jpg"
+    assert result["description"] == "A storm reached the coast overnight."
+    assert result["site_name"] == "The Daily Test"
+    assert result["language"] == "en-GB"
+    assert result["body"].startswith("A strong storm reached the coast overnight")
+    assert result["word_count"] > 60
+
+
+def test_meta_fields_and_a_date_without_zone_stays_without_zone():
+    page = JSONLD_PAGE.split("<script")[0] + (
+        '<meta property="article:published_time" content="2025-02-03T10:20:30">'
+        '<meta property="article:tag" content="weather"><meta name="author" content="C. Meta">'
+        "</head>" + JSONLD_PAGE.split("</head>")[1]
+    )
+    result = extract_article(page.encode(), "https://daily.example.test/b")
+    assert result["published"] == "2025-02-03T10:20:30"
+    assert result["title"] == "OG title loses to JSON-LD"
+    assert result["authors"] == ["C. Meta"]
+    assert result["tags"] == ["weather"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2025-04-15T15:22:30Z", "2025-04-15T15:22:30+00:00"),
+        ("2025-04-15T15:22:30.123+0530", "2025-04-15T15:22:30+05:30"),
+        ("2025-04-15 15:22", "2025-04-15T15:22:00"),
+        ("2025-04-15", "2025-04-15"),
+        ("Tue, 15 Apr 2025 15:22:30 GMT", "2025-04-15T15:22:30+00:00"),
+        ("Tue, 15 Apr 2025 15:22:30 -0400", "2025-04-15T15:22:30-04:00"),
+        ("not a date", None),
+    ],
+)
+def test_dates_keep_the_offset_they_were_given_and_invent_none(raw, iso):
+    assert normalize_date(raw) == iso
+
+
+# --- bad input ---------------------------------------------------------------------------------
+def _page(body: str, head: str = "") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n"))
+    return f"<html><head>{head}<title>T</title></head><body><article>{paragraphs}</article></body></html>"
+
+
+RUSSIAN = (
+    "Городской совет утвердил новый план строительства велосипедных дорожек вдоль реки.\n"
+    "Работы начнутся осенью и продлятся около полутора лет, сообщили в департаменте транспорта.\n"
+    "Жители давно просили сделать поездки на работу безопаснее и удобнее для всех."
+)
+FRENCH = (
+    "Le conseil municipal a approuvé lundi un réseau de pistes cyclables le long du fleuve.\n"
+    "Les travaux débuteront à l'automne et dureront environ dix-huit mois, a précisé la mairie.\n"
+    "Les commerçants du quai ont obtenu le maintien des aires de livraison près des boutiques."
+)
+JAPANESE = (
+    "市議会は月曜日、川沿いに自転車専用レーンを整備する計画を承認した。工事は秋に始まる予定だ。\n"
+    "交通局によると、工期はおよそ一年半で、費用は地域のインフラ基金から支払われるという。\n"
+    "住民からは通勤が安全になるとの声が上がる一方、商店主は荷さばき場の確保を求めていた。"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "header", "meta"),
+    [
+        (RUSSIAN, "windows-1251", "windows-1251", None),  # declared in the HTTP header only
+        (RUSSIAN, "koi8-r", None, "koi8-r"),  # declared in the page only
+        (FRENCH, "cp1252", None, None),  # undeclared legacy Western page
+        (JAPANESE, "shift_jis", None, None),  # undeclared legacy Japanese page
+    ],
+)
+def test_legacy_charsets_decode_to_the_right_text(text, codec, header, meta):
+    head = f'<meta charset="{meta}">' if meta else ""
+    body = _page(text, head).encode(codec)
+    result = extract_article(body, "http://legacy.test/a", declared_encoding=header, min_words=5)
+    assert result["body"].split("\n\n") == text.split("\n")
+
+
+def test_nul_bytes_do_not_cut_the_page_short():
+    body = (
+        _page(FRENCH)
+        .encode("utf-8")
+        .replace(b"pistes", b"pis\x00tes")
+        .replace(b"</p><p>", b"</p>\x00<p>")
+    )
+    result = extract_article(body, "http://nul.test/a", min_words=5)
+    assert result["body"].split("\n\n") == FRENCH.split("\n")
+
+
+def test_broken_html_still_gives_its_text():
+    broken = (
+        "<html><head><title>x</title><meta charset=utf-8 <body><div class=a'><article><p><b>"
+        + FRENCH.replace("\n", "</i><p>")
+        + "<div><span></b></i></table>& <<>> </html></html><p"
+    )
+    result = extract_article(broken.encode("utf-8"), "http://broken.test/a", min_words=5)
+    for paragraph in FRENCH.split("\n"):
+        assert paragraph in result["body"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+        b'{"articles": [1, 2, 3]}',
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+    ],
+)
+def test_non_html_bodies_are_skipped_with_their_reason(body):
+    result = extract_article(body, "http://binary.test/file")
+    assert not result["is_article"] and result["skip_reason"] == "not_html"
+
+
+def test_saved_gzip_page_is_read_like_the_page():
+    result = extract_article(gzip.compress(ARTICLE.read_bytes()), ARTICLE_URL)
+    assert result["title"] == EXPECTED["title"]
+
+
+# --- pipeline ------------------------------------------------------------------------------------
+def _pipeline(tmp_path, **settings) -> CleanPipeline:
+    crawler = get_crawler(settings_dict={"STATE_DIR": str(tmp_path), **settings})
+    crawler.stats.open_spider()
+    return CleanPipeline.from_crawler(crawler)
+
+
+def _item(path: Path, url: str) -> ArticleItem:
+    return ArticleItem(
+        url=url,
+        final_url=url,
+        status=200,
+        html=path.read_text("utf-8"),
+        encoding="utf-8",
+        site="news.example.test",
+        crawl_id="t",
+    )
+
+
+def test_oversize_page_is_archived_but_counted_as_skipped(tmp_path):
+    pipeline = _pipeline(tmp_path, CLEAN_MAX_BYTES=4000)
+    with pytest.raises(DropItem):
+        asyncio.run(pipeline.process_item(_item(ARTICLE, ARTICLE_URL)))
+    assert pipeline.stats.get_value("clean/skipped/too_large") == 1
+
+
+def test_section_page_is_not_an_article(tmp_path):
+    pipeline = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=1)
+    section = FIXTURES / "contentfarm" / "section-news.html"
+    with pytest.raises(DropItem):
+        asyncio.run(pipeline.process_item(_item(section, "http://news.example.test/news/")))
+    assert pipeline.stats.get_value("clean/skipped/index_page") == 1
+
+
+def test_pipeline_holds_first_articles_until_the_site_template_is_known(tmp_path):
+    pipeline = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=6)
+    pages = [_newsletter_site(n, story) for n, story in enumerate(STORIES)]
+
+    def item(n: int) -> ArticleItem:
+        url = f"http://tagesblatt.test/{n}"
+        return ArticleItem(
+            url=url,
+            final_url=url,
+            status=200,
+            html=pages[n].decode(),
+            encoding="utf-8",
+            site="tagesblatt.test",
+            crawl_id="t",
+        )
+
+    async def crawl() -> list:
+        # page 0 arrives first, before anything is known of the site: it must wait for the others
+        first = asyncio.ensure_future(pipeline.process_item(item(0)))
+        await asyncio.sleep(0.2)
+        assert not first.done()
+        rest = asyncio.gather(*(pipeline.process_item(item(n)) for n in range(1, len(pages))))
+        return [await first, *await rest]
+
+    cleaned = asyncio.run(crawl())
+    assert cleaned[0]["body"].split("\n\n") == STORIES[0]
+    assert all("Newsletter" not in i["body"] for i in cleaned)
+    assert pipeline.stats.get_value("clean/articles") == len(pages)
+    pipeline.spider_closed(None)
+    stored = CrawlState.from_crawler(pipeline.crawler).get(TEMPLATE_NAMESPACE, "tagesblatt.test")
+    assert SiteTemplate.from_json(stored).pages == len(pages)
+
+
+def test_next_crawl_starts_knowing_the_template(tmp_path):
+    first = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=2)
+    for n, story in enumerate(STORIES[1:], 1):
+        first.observe("tagesblatt.test", f"http://tagesblatt.test/{n}", _newsletter_site(n, story))
+    first.spider_closed(None)
+    CrawlState.from_crawler(first.crawler).close()
+
+    second = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=2)
+    url = "http://tagesblatt.test/0"
+    item = ArticleItem(
+        url=url,
+        final_url=url,
+        html=_newsletter_site(0, STORIES[0]).decode(),
+        site="tagesblatt.test",
+    )
+    cleaned = asyncio.run(second.process_item(item))
+    assert cleaned["body"].split("\n\n") == STORIES[0]
+    assert second.stats.get_value("clean/held") is None  # nothing waited: the site was known
+
+
+# --- command line --------------------------------------------------------------------------------
+def test_extract_command_cleans_a_batch_with_the_sites_template(tmp_path):
+    urls = {p.name: f"http://news.example.test/{p.name}" for p in SIBLINGS}
+    saved = tmp_path / "article.html.gz"
+    saved.write_bytes(gzip.compress(ARTICLE.read_bytes()))
+    urls["article"] = ARTICLE_URL
+    url_map = tmp_path / "urls.json"
+    url_map.write_text(json.dumps(urls))
+    out = io.StringIO()
+    files = [str(p) for p in SIBLINGS] + [str(saved)]
+    assert extract_command(files, None, str(url_map), out) == 0
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["file"] for r in records] == files
+    article = records[-1]
+    assert article["url"] == ARTICLE_URL
+    _assert_matches_expected(article)
+    section = next(r for r in records if r["file"].endswith("section-news.html"))
+    assert not section["is_article"]
+
+
+def test_page_over_the_time_limit_is_skipped_not_extracted():
+    result = extract_article(ARTICLE.read_bytes(), ARTICLE_URL, timeout=0)
+    assert not result["is_article"] and result["skip_reason"] == "timeout"
+    assert result["body"] == ""
