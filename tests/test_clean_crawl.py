@@ -44,7 +44,7 @@ def _crawl(base: str, state_dir: Path, out: Path, min_pages: int) -> dict:
     proc = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "tests" / "helpers" / "clean_crawl.py"),
+            str(ROOT / "tests" / "clean_crawl.py"),
             base,
             str(state_dir),
             str(out),

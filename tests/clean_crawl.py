@@ -1,6 +1,6 @@
 """A minimal crawl through CleanPipeline, run by tests/test_clean_crawl.py in its own process.
 
-    python tests/helpers/clean_crawl.py BASE_URL STATE_DIR OUT_JSONL MIN_PAGES
+    python tests/clean_crawl.py BASE_URL STATE_DIR OUT_JSONL MIN_PAGES
 
 Fetches the content-farm article first, then its siblings and a section page; articles become
 ArticleItems, the section page is reported to the learner with the ``page_seen`` signal.
