@@ -103,7 +103,18 @@ EXTENSIONS = {
     "crawler.extensions.progress.CrawlProgress": 500,
 }
 
+# --- article cleaning (pipelines/clean.py) ---------------------------------------------------------
+CLEAN_ENABLED = True  # False: export the pages as fetched, without article fields
+CLEAN_MAX_BYTES = 3_000_000  # a bigger page is archived but not extracted (counted skip)
+CLEAN_TIMEOUT = 10.0  # seconds of extraction per page before it is skipped
+CLEAN_MIN_WORDS = 30  # fewer words of main text: not an article
+CLEAN_TEMPLATE_MIN_PAGES = 5  # pages of a site seen before its articles are cleaned
+CLEAN_HOLD_TIMEOUT = 30.0  # longest an article waits for its site's template, in seconds
+CLEAN_HOLD_MAX = 200  # most articles held at once (memory bound)
+CLEAN_TEMPLATE_PERSIST = True  # keep learned templates in the crawl state for the next crawl
+
 ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.export.ExportPipeline": 800,
 }

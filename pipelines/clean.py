@@ -10,7 +10,7 @@ Boilerplate is removed with a per-site template (:mod:`pipelines.template`) lear
 own pages. The first article pages of a site arrive before anything is known about its template, so:
 
 1. every page of a site feeds the learner as soon as it arrives: article items passing through this
-   pipeline, and any other HTML page the spider reports with the :data:`page_seen` signal (section
+   pipeline, and any other HTML page the spider reports with the :data:`crawler.signals.page_seen` signal (section
    and index pages are template-rich: their navigation, footers and "most read" boxes are the same
    as on the articles);
 2. an article item is *held* (its ``process_item`` awaits) until its site has been seen on
@@ -43,15 +43,12 @@ import structlog
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.signals import page_seen
 from pipelines.extract import FIELDS, empty_result, extract_article
 from pipelines.template import SiteTemplate
 
 log = structlog.get_logger(__name__)
 
-#: Signal the spider sends for an HTML page that is not an article (section, index, tag page), so
-#: the template learner sees it: ``crawler.signals.send_catch_log(page_seen, site=..., url=...,
-#: html=...)``. Handlers return at once; the parsing happens off the reactor thread.
-page_seen = object()
 
 TEMPLATE_NAMESPACE = "template"
 _WATCH_INTERVAL = 0.5

@@ -12,6 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive.store import open_store
 from tests.helpers import (
+    REPO,
     gzip_members,
     read_jsonl_gz,
     records,
@@ -276,3 +277,31 @@ def test_logs_are_json_lines_including_scrapys_and_a_summary(crawl):
     )
     assert "Crawl demo-" in result.stdout and "archive:" in result.stdout
     assert "articles" in result.stdout
+
+
+def test_content_farm_article_comes_out_clean_from_a_crawl(crawl):
+    """Issue 4's bar, through the real crawl: the demo site serves the content-farm fixture beside
+    sibling pages of the same template, and the exported article is exactly the expected one."""
+    expected = json.loads((REPO / "tests/fixtures/content-farm-article.expected.json").read_text())
+    path = urlsplit(expected["url"]).path
+    items = [i for p in crawl["archive"].glob("articles/*/*.jsonl.gz") for i in read_jsonl_gz(p)]
+    (article,) = [i for i in items if urlsplit(i["final_url"]).path == path]
+    assert article["title"] == expected["title"]
+    assert article["published"] == expected["published"]
+    assert article["tags"] == expected["tags"]
+    assert article["body"].split("\n\n") == expected["body_paragraphs"]
+    for line in expected["boilerplate_lines"]:
+        assert line not in article["body"]
+    assert article["word_count"] > 300 and article["extractor_version"]
+
+
+def test_non_article_pages_are_not_exported(crawl, demo_site):
+    from crawler.demo_site import demo_manifest
+
+    articles = {
+        u for u, i in demo_manifest(demo_site.base_url)["urls"].items() if i["kind"] == "article"
+    }
+    items = [i for p in crawl["archive"].glob("articles/*/*.jsonl.gz") for i in read_jsonl_gz(p)]
+    assert {i["final_url"] for i in items} == articles
+    for item in items:
+        assert item["title"] and item["body"] and item["published"]

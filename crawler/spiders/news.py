@@ -23,6 +23,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
 
 from crawler.items import ArticleItem
+from crawler.signals import page_seen
 from crawler.sites import Site, adhoc_site, load_site
 
 # Heuristics for ad-hoc crawls, where no site file says what an article URL looks like.
@@ -109,6 +110,10 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or response.status != 200:
             return
         self.crawler.stats.inc_value("news/sections")
+        # the cleaning pipeline learns the site's template from its non-article pages too
+        self.crawler.signals.send_catch_log(
+            signal=page_seen, site=self.site_name, url=response.url, html=response.text
+        )
         site = self.site
         links = self._links(response)
         for url in links:
