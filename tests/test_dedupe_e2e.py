@@ -344,7 +344,12 @@ def test_tracking_and_fragment_variants_are_fetched_once(tmp_path, backend):
         story + "?fbclid=x",
     ]
     section = "".join(f'<a href="{href}">link</a>' for href in links)
-    article = "<html><body><article><p>The council approved the budget.</p></article></body></html>"
+    paragraphs = "".join(
+        f"<p>The harbour council approved its budget for year {n} after a long debate about the "
+        "ferry terminal, the dredging contract and the wages of the pilots who bring ships in.</p>"
+        for n in range(1, 4)
+    )
+    article = f"<html><body><article><h1>Budget approved</h1>{paragraphs}</article></body></html>"
     with backend_settings(backend) as options, LocalSite({"/": section, story: article}) as site:
         (tmp_path / "sites").mkdir()
         (tmp_path / "sites" / "variants.toml").write_text(
