@@ -97,6 +97,10 @@ def crawl_summary(crawler, reason: str, seconds: float) -> dict:
             k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("archive/records/")
         },
         "pending_uploads": stats.get("archive/pending_uploads", 0),
+        "already_archived": stats.get("dedupe/article_already_archived", 0),
+        "not_modified": stats.get("archive/revisits/server_not_modified", 0),
+        "identical_payload": stats.get("archive/revisits/identical_payload", 0),
+        "near_duplicates": stats.get("dedupe/near_duplicates", 0),
     }
 
 
@@ -107,7 +111,11 @@ def summary_text(summary: dict) -> str:
     lines = [
         f"Crawl {summary['crawl_id']} ended ({summary['reason']}) after {summary['seconds']} s",
         f"  pages fetched   {summary['pages']}  (status {statuses}; {summary['errors']} errors)",
-        f"  articles        {summary['articles']} exported, {summary['dropped']} not exported",
+        f"  articles        {summary['articles']} exported, {summary['dropped']} not exported"
+        f" ({summary['already_archived']} archived before, not fetched again;"
+        f" {summary['near_duplicates']} copies of a story seen before)",
+        f"  unchanged       {summary['not_modified']} pages not modified since the last crawl,"
+        f" {summary['identical_payload']} identical to a capture archived before",
         f"  archive         {summary['archive']}",
         f"  WARC files      {summary['warc_files']}  ({_size(summary['archive_bytes'])}; records: {records})",
         f"  pending upload  {pending if pending else 'none'}",
