@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
@@ -320,6 +321,18 @@ def test_kill_9_mid_write_then_upload_pending_repairs_and_keeps_every_whole_reco
     assert [r.rec_headers.get_header("WARC-Record-ID") for r in records(repaired)] == whole_before
     head = s3_env.client().head_object(Bucket=bucket, Key=f"killed/{key}")
     assert head["Metadata"]["sha256"] == hashlib.sha256(repaired.read_bytes()).hexdigest()
+    # The repaired WARC is indexed too: each CDXJ line points at exactly its record.
+    crawl_id, name = key.split("/")[1:]
+    cdxj_key = f"killed/cdxj/{crawl_id}/{name.removesuffix('.warc.gz')}.cdxj"
+    cdxj = s3_env.client().get_object(Bucket=bucket, Key=cdxj_key)["Body"].read().decode()
+    lines = cdxj.splitlines()
+    assert len(lines) >= 4
+    blob = repaired.read_bytes()
+    for line in lines:
+        fields = json.loads(line.split(" ", 2)[2])
+        offset, length = int(fields["offset"]), int(fields["length"])
+        (record,) = list(ArchiveIterator(io.BytesIO(blob[offset : offset + length])))
+        assert record.rec_headers.get_header("WARC-Target-URI") == fields["url"]
     # The articles file the kill cut short is not sent torn: whole lines, or not at all.
     for name in _objects(s3_env, bucket, "killed"):
         assert not name.endswith(".open"), name

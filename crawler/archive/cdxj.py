@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import surt
+from warcio.archiveiterator import ArchiveIterator
 
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
 _SPACE = re.compile(r"[;\s]")
@@ -54,6 +55,24 @@ def url_key(url: str) -> str:
         return surt.surt(url)
     except Exception:  # noqa: BLE001 - surt rejects some odd URLs; pywb then indexes them verbatim too
         return url
+
+
+def index_warc(path: Path) -> list[str]:
+    """The CDXJ lines of every indexed record of a WARC file (for one no writer indexed: repaired)."""
+    lines = []
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            records.read_to_end(record)
+            line = index_line(
+                record,
+                offset=records.get_record_offset(),
+                length=records.get_record_length(),
+                filename=path.name,
+            )
+            if line:
+                lines.append(line)
+    return lines
 
 
 def write_index(lines: list[str], path: Path) -> None:

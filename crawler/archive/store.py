@@ -234,6 +234,8 @@ def repair_open_files(root: Path) -> list[Path]:
             continue
         if path.name.endswith(".warc.gz" + OPEN_SUFFIX):
             fixed = repair_open_warc(path)
+            if fixed is not None:
+                _index_repaired(fixed)
         elif path.name.endswith(".jsonl.gz" + OPEN_SUFFIX):
             fixed = repair_open_jsonl_gz(path)
         else:
@@ -241,6 +243,20 @@ def repair_open_files(root: Path) -> list[Path]:
         if fixed is not None:
             repaired.append(fixed)
     return repaired
+
+
+def _index_repaired(warc: Path) -> None:
+    """Give a repaired ``<root>/warc/<crawl>/<name>.warc.gz`` the index its killed writer never
+    wrote, ``<root>/cdxj/<crawl>/<name>.cdxj``, so the archive's indexes cover every record."""
+    from crawler.archive.cdxj import index_warc, write_index
+
+    crawl_dir = warc.parent
+    if crawl_dir.parent.name != "warc":
+        return
+    stem = warc.name.removesuffix(".warc.gz")
+    write_index(
+        index_warc(warc), crawl_dir.parent.parent / "cdxj" / crawl_dir.name / f"{stem}.cdxj"
+    )
 
 
 class ArchiveStore:

@@ -111,11 +111,15 @@ def summary_text(summary: dict) -> str:
     lines = [
         f"Crawl {summary['crawl_id']} ended ({summary['reason']}) after {summary['seconds']} s",
         f"  pages fetched   {summary['pages']}  (status {statuses}; {summary['errors']} errors)",
-        f"  articles        {summary['articles']} exported, {summary['dropped']} not exported"
-        f" ({summary['already_archived']} archived before, not fetched again;"
-        f" {summary['near_duplicates']} copies of a story seen before)",
-        f"  unchanged       {summary['not_modified']} pages not modified since the last crawl,"
-        f" {summary['identical_payload']} identical to a capture archived before",
+        (
+            f"  articles        {summary['articles']} exported, {summary['dropped']} not exported"
+            f" ({summary['already_archived']} archived before, not fetched again;"
+            f" {summary['near_duplicates']} copies of a story seen before)"
+        ),
+        (
+            f"  unchanged       {summary['not_modified']} pages not modified since the last crawl,"
+            f" {summary['identical_payload']} identical to a capture archived before"
+        ),
         f"  archive         {summary['archive']}",
         f"  WARC files      {summary['warc_files']}  ({_size(summary['archive_bytes'])}; records: {records})",
         f"  pending upload  {pending if pending else 'none'}",
