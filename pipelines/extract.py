@@ -11,7 +11,8 @@ Main text, in order:
 3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
    a teaser): trafilatura's precision-leaning run, then its baseline (JSON-LD ``articleBody``,
    ``<article>``, paragraphs), each taken if clearly longer;
-4. repeated long lines (responsive layouts print the article twice) and a first line equal to the
+4. section headings trafilatura lost between two paragraphs it kept are put back;
+5. repeated long lines (responsive layouts print the article twice) and a first line equal to the
    title are dropped; paragraphs are separated by a blank line.
 
 Measured on the extraction dev set by ``bench/extraction.py``. Each page has a byte limit and a time
@@ -75,6 +76,9 @@ _DUP_MIN_CHARS = 20
 # under this share of the page's visible text, the precision-leaning run gets a say.
 _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
+_HEADING_MAX_CHARS = 200
+# The texts around a lost heading must be this long to tell which kept paragraphs it sits between.
+_HEADING_CONTEXT_MIN_CHARS = 20
 
 
 class _Timeout(Exception):
@@ -128,6 +132,56 @@ def prune_link_lists(tree: etree._Element) -> None:
         links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
         if links >= _LINK_LIST_DENSITY * len(text):
             lst.drop_tree()
+
+
+def section_headings(tree: etree._Element) -> list[tuple[str, str, str]]:
+    """(text before, heading, text after) for each short ``<h1>``-``<h6>`` of a tree.
+
+    Read before extraction: trafilatura consumes the tree, and its recovery pass (taken when the
+    container it chose holds little text) keeps paragraphs but never headings.
+    """
+    found = []
+    for head in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = _SPACE.sub(" ", head.text_content() or "").strip()
+        if not text or len(text) > _HEADING_MAX_CHARS:
+            continue
+        before = head.xpath("preceding::text()[normalize-space()][1]")
+        after = head.xpath("following::text()[normalize-space()][1]")
+        if before and after:
+            found.append(
+                (
+                    _SPACE.sub(" ", str(before[0])).strip(),
+                    text,
+                    _SPACE.sub(" ", str(after[0])).strip(),
+                )
+            )
+    return found
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text))
+
+
+def restore_headings(text: str, headings: list[tuple[str, str, str]]) -> str:
+    """Put back a section heading that extraction lost between two paragraphs it kept.
+
+    A heading goes back only between the line that ends with the text before it in the page and
+    the line that starts with the text after it: a heading inside the kept article is content (the
+    truth keeps headings on their own lines); a heading next to a block that was dropped stays out.
+    """
+    if not text or not headings:
+        return text
+    lines = text.split("\n\n")
+    present = {_words(line) for line in lines}
+    for before, heading, after in headings:
+        if _words(heading) in present or len(after) < _HEADING_CONTEXT_MIN_CHARS:
+            continue
+        for k in range(1, len(lines)):
+            if lines[k].startswith(after) and lines[k - 1].endswith(before):
+                lines.insert(k, heading)
+                present.add(_words(heading))
+                break
+    return "\n\n".join(lines)
 
 
 def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
@@ -237,9 +291,10 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     if template is not None:
         template.strip(tree)
     prune_link_lists(tree)
+    headings = section_headings(tree)
     text = main_text(tree, url)  # consumes the tree
     if len(text) >= _SHORT_SHARE * visible:
-        return text
+        return restore_headings(text, headings)
     # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
     # run and then the baseline have a say, on fresh parses of the page.
     second = load_html(html_text)

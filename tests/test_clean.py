@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from crawler.items import ArticleItem
 from crawler.state import CrawlState
 from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline
-from pipelines.extract import extract_article
+from pipelines.extract import extract_article, restore_headings, section_headings
 from pipelines.extract_cli import extract_command
 from pipelines.metadata import normalize_date
 from pipelines.template import SiteTemplate
@@ -396,3 +396,25 @@ def test_page_over_the_time_limit_is_skipped_not_extracted():
     result = extract_article(ARTICLE.read_bytes(), ARTICLE_URL, timeout=0)
     assert not result["is_article"] and result["skip_reason"] == "timeout"
     assert result["body"] == ""
+
+
+# --- main text: structure-based repairs --------------------------------------------------------
+
+
+def test_lost_section_heading_goes_back_between_the_paragraphs_it_separates():
+    # Trafilatura's recovery pass (taken when it first locks onto a small teaser container) keeps
+    # paragraphs but drops headings; a reader loses the article's sections.
+    story = "Paragraph {} of the story says what happened at the harbour and what the council said."
+    page = lxml_html.fromstring(
+        "<html><body><div><p>"
+        + story.format(1)
+        + "</p><h2>What the council said</h2><p>"
+        + story.format(2)
+        + "</p></div><aside><h3>More stories</h3><p>"
+        + "A teaser for another story that the extraction did not keep."
+        + "</p></aside></body></html>"
+    )
+    extracted = story.format(1) + "\n\n" + story.format(2)
+    body = restore_headings(extracted, section_headings(page))
+    assert body.split("\n\n") == [story.format(1), "What the council said", story.format(2)]
+    assert "More stories" not in body
