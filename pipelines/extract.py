@@ -76,6 +76,7 @@ _DUP_MIN_CHARS = 20
 # under this share of the page's visible text, the precision-leaning run gets a say.
 _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
+_TEASER_SHARE = 0.1
 _HEADING_MAX_CHARS = 200
 # The texts around a lost heading must be this long to tell which kept paragraphs it sits between.
 _HEADING_CONTEXT_MIN_CHARS = 20
@@ -132,6 +133,29 @@ def prune_link_lists(tree: etree._Element) -> None:
         links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
         if links >= _LINK_LIST_DENSITY * len(text):
             lst.drop_tree()
+
+
+def prune_teaser_articles(tree: etree._Element) -> None:
+    """Drop the small ``<article>`` cards (teasers of other stories) beside the page's main one.
+
+    Trafilatura takes the first ``<article>`` it meets as the main container; on a page whose first
+    ``<article>`` is a related-story card it then falls back to loose paragraphs. A structural rule:
+    among several ``<article>`` elements, one holding under a tenth of the largest one's text and
+    not containing it is a card (cards nested inside the main one included).
+    """
+    articles = list(tree.iter("article"))
+    if len(articles) < 2:
+        return
+    sizes = {a: len(_SPACE.sub("", a.text_content() or "")) for a in articles}
+    main = max(articles, key=sizes.get)
+    keep = set(main.iterancestors()) | {main}
+    for art in articles:
+        if (
+            art not in keep
+            and sizes[art] < _TEASER_SHARE * sizes[main]
+            and art.getparent() is not None
+        ):
+            art.drop_tree()
 
 
 def section_headings(tree: etree._Element) -> list[tuple[str, str, str]]:
@@ -291,6 +315,7 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     if template is not None:
         template.strip(tree)
     prune_link_lists(tree)
+    prune_teaser_articles(tree)
     headings = section_headings(tree)
     text = main_text(tree, url)  # consumes the tree
     if len(text) >= _SHORT_SHARE * visible:

@@ -418,3 +418,22 @@ def test_lost_section_heading_goes_back_between_the_paragraphs_it_separates():
     body = restore_headings(extracted, section_headings(page))
     assert body.split("\n\n") == [story.format(1), "What the council said", story.format(2)]
     assert "More stories" not in body
+
+
+def test_a_teaser_card_article_inside_the_story_is_not_body():
+    # Trafilatura takes the first <article> as the container: a related-story card there makes it
+    # fall back to loose text, card date and all.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><article>"
+        "<h1>Harbour wall gives way</h1><article class='post'><a href='/other'>Ferry timetable "
+        "changes for the winter season</a><p>3 May</p></article><div>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div></article></body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
