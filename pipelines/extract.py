@@ -119,13 +119,18 @@ def visible_text_length(tree: etree._Element) -> int:
 
 
 def prune_link_lists(tree: etree._Element) -> None:
-    """Drop lists that are all links (related, most-read, tag and share lists) before extraction.
+    """Drop lists and blocks that are all links (related, most-read, tag, share) before extraction.
 
     A structural rule, no labels: a list of three or more items whose text is mostly link text
-    points at other pages; recall-leaning extraction would otherwise keep some of them.
+    points at other pages; recall-leaning extraction would otherwise keep some of them. Block
+    containers (``div``, ``section``, ``aside``, ``nav``) of three or more children count as lists
+    too: teaser-card grids and link columns are built from them as often as from ``<ul>``.
     """
-    for lst in list(tree.iter("ul", "ol")):
-        if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+    for lst in list(tree.iter("ul", "ol", "div", "section", "aside", "nav")):
+        if lst.tag in ("ul", "ol"):
+            if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+                continue
+        elif len(lst) < _LINK_LIST_MIN_ITEMS:
             continue
         text = _SPACE.sub("", lst.text_content() or "")
         if not text or lst.getparent() is None:

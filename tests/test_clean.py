@@ -437,3 +437,32 @@ def test_a_teaser_card_article_inside_the_story_is_not_body():
     )
     result = extract_article(page, "http://news.example.test/harbour")
     assert result["body"].split("\n\n") == paragraphs
+
+
+def test_a_block_of_teaser_links_after_the_article_is_not_body():
+    # Related-story blocks are built from <div>s and <p>s as often as from <ul>: a block of three or
+    # more children whose text is nearly all link text points at other pages.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    teasers = [
+        "Ferry timetable changes for the winter season",
+        "Lighthouse keeper retires after forty years",
+        "New fish market opens on the quay",
+        "Storm warning for the weekend",
+    ]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><div class='story'>"
+        "<h1>Harbour wall gives way</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "<div>"
+        + "".join(
+            f"<p><a href='/{n}'>{t}, and what it means for the town's visitors</a></p>"
+            for n, t in enumerate(teasers)
+        )
+        + "</div></div></body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
