@@ -78,8 +78,11 @@ _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
 _TEASER_SHARE = 0.1
 _HEADING_MAX_CHARS = 200
-# The texts around a lost heading must be this long to tell which kept paragraphs it sits between.
-_HEADING_CONTEXT_MIN_CHARS = 20
+# A lost heading is placed by the words around it: up to this many, read from this many text nodes,
+# and at least this many must match the kept lines on both sides.
+_CONTEXT_WORDS = 8
+_CONTEXT_NODES = 6
+_CONTEXT_MIN_WORDS = 3
 
 
 class _Timeout(Exception):
@@ -135,8 +138,8 @@ def prune_link_lists(tree: etree._Element) -> None:
         text = _SPACE.sub("", lst.text_content() or "")
         if not text or lst.getparent() is None:
             continue
-        links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
-        if links >= _LINK_LIST_DENSITY * len(text):
+        links = _SPACE.sub("", "".join(lst.xpath(".//a//text()")))
+        if len(links) >= _LINK_LIST_DENSITY * len(text):
             lst.drop_tree()
 
 
@@ -163,27 +166,42 @@ def prune_teaser_articles(tree: etree._Element) -> None:
             art.drop_tree()
 
 
-def section_headings(tree: etree._Element) -> list[tuple[str, str, str]]:
-    """(text before, heading, text after) for each short ``<h1>``-``<h6>`` of a tree.
+def section_headings(tree: etree._Element) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    """(words before, heading, words after) for each short ``<h1>``-``<h6>`` of a tree.
 
     Read before extraction: trafilatura consumes the tree, and its recovery pass (taken when the
-    container it chose holds little text) keeps paragraphs but never headings.
+    container it chose holds little text) keeps paragraphs but never headings. The words around a
+    heading are read across text nodes (a paragraph may open with a link or bold text).
     """
-    found = []
-    for head in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        text = _SPACE.sub(" ", head.text_content() or "").strip()
-        if not text or len(text) > _HEADING_MAX_CHARS:
+    heads = list(tree.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    if not heads:
+        return []
+    owner = {el: head for head in heads for el in head.iter()}
+    # One pass over the page's text nodes in reading order, each tagged with its heading (or None).
+    runs: list[tuple[etree._Element | None, str]] = []
+    for node in tree.xpath("//text()[normalize-space()]"):
+        parent = node.getparent()
+        if parent is None:
             continue
-        before = head.xpath("preceding::text()[normalize-space()][1]")
-        after = head.xpath("following::text()[normalize-space()][1]")
-        if before and after:
-            found.append(
-                (
-                    _SPACE.sub(" ", str(before[0])).strip(),
-                    text,
-                    _SPACE.sub(" ", str(after[0])).strip(),
-                )
-            )
+        holder = parent.getparent() if node.is_tail else parent
+        runs.append((owner.get(holder), str(node)))
+    found = []
+    k = 0
+    while k < len(runs):
+        head = runs[k][0]
+        if head is None:
+            k += 1
+            continue
+        end = k
+        while end < len(runs) and runs[end][0] is head:
+            end += 1
+        text = _SPACE.sub(" ", " ".join(t for _, t in runs[k:end])).strip()
+        before = _words(" ".join(t for _, t in runs[max(0, k - _CONTEXT_NODES) : k]))
+        after = _words(" ".join(t for _, t in runs[end : end + _CONTEXT_NODES]))
+        before, after = before[-_CONTEXT_WORDS:], after[:_CONTEXT_WORDS]
+        if len(text) <= _HEADING_MAX_CHARS and before and after:
+            found.append((before, text, after))
+        k = end
     return found
 
 
@@ -191,26 +209,41 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text))
 
 
-def restore_headings(text: str, headings: list[tuple[str, str, str]]) -> str:
+def restore_headings(
+    text: str, headings: list[tuple[tuple[str, ...], str, tuple[str, ...]]]
+) -> str:
     """Put back a section heading that extraction lost between two paragraphs it kept.
 
-    A heading goes back only between the line that ends with the text before it in the page and
-    the line that starts with the text after it: a heading inside the kept article is content (the
+    A heading goes back only between the line that ends with the words before it in the page and
+    the line that starts with the words after it: a heading inside the kept article is content (the
     truth keeps headings on their own lines); a heading next to a block that was dropped stays out.
     """
     if not text or not headings:
         return text
     lines = text.split("\n\n")
-    present = {_words(line) for line in lines}
+    words = [_words(line) for line in lines]
+    present = set(words)
     for before, heading, after in headings:
-        if _words(heading) in present or len(after) < _HEADING_CONTEXT_MIN_CHARS:
+        if _words(heading) in present:
             continue
         for k in range(1, len(lines)):
-            if lines[k].startswith(after) and lines[k - 1].endswith(before):
+            if _starts(words[k], after) and _ends(words[k - 1], before):
                 lines.insert(k, heading)
-                present.add(_words(heading))
+                words.insert(k, _words(heading))
+                present.add(words[k])
                 break
     return "\n\n".join(lines)
+
+
+def _starts(line: tuple[str, ...], context: tuple[str, ...]) -> bool:
+    # A line shorter than the context matches whole (a label or one-line paragraph).
+    n = min(len(line), len(context))
+    return (n >= _CONTEXT_MIN_WORDS or n == len(line) > 0) and line[:n] == context[:n]
+
+
+def _ends(line: tuple[str, ...], context: tuple[str, ...]) -> bool:
+    n = min(len(line), len(context))
+    return (n >= _CONTEXT_MIN_WORDS or n == len(line) > 0) and line[-n:] == context[-n:]
 
 
 def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
