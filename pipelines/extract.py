@@ -4,8 +4,9 @@ extraction benchmark all call :func:`extract_article`.
 
 Main text, in order:
 
-1. the site's learned template is cut out of the page (:mod:`pipelines.template`), and lists made
-   only of links are dropped (a structural rule: no labels, any language);
+1. the site's learned template is cut out of the page (:mod:`pipelines.template`); lists and blocks
+   made only of links, and small ``<article>`` teaser cards, are dropped; a tiny first container
+   candidate loses its container markers (structural rules: no labels, any language);
 2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
    ``MIN_EXTRACTED_SIZE`` raised to 500 characters);
 3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
@@ -30,6 +31,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
+from trafilatura.xpaths import BODY_XPATH
 
 from pipelines.decode import NotHtml, decode_html
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
@@ -77,6 +79,11 @@ _DUP_MIN_CHARS = 20
 _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
 _TEASER_SHARE = 0.1
+# A first container under trafilatura's own minimum text (MIN_EXTRACTED_SIZE) holding under a fifth
+# of the page's text is not the article; at most this many are unmarked in turn.
+_MIN_CONTAINER_CHARS = _CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+_UNMARK_PAGE_RATIO = 5
+_UNMARK_MAX = 3
 _HEADING_MAX_CHARS = 200
 # A lost heading is placed by the words around it: up to this many, read from this many text nodes,
 # and at least this many must match the kept lines on both sides.
@@ -135,11 +142,12 @@ def prune_link_lists(tree: etree._Element) -> None:
                 continue
         elif len(lst) < _LINK_LIST_MIN_ITEMS:
             continue
-        text = _SPACE.sub("", lst.text_content() or "")
-        if not text or lst.getparent() is None:
+        # str.split() drops whitespace in C; a regex over every nested block's text costs more
+        links = len("".join("".join(lst.xpath(".//a//text()")).split()))
+        if not links or lst.getparent() is None:
             continue
-        links = _SPACE.sub("", "".join(lst.xpath(".//a//text()")))
-        if len(links) >= _LINK_LIST_DENSITY * len(text):
+        text = len("".join(lst.text_content().split()))
+        if links >= _LINK_LIST_DENSITY * text:
             lst.drop_tree()
 
 
@@ -164,6 +172,31 @@ def prune_teaser_articles(tree: etree._Element) -> None:
             and art.getparent() is not None
         ):
             art.drop_tree()
+
+
+def unmark_small_containers(tree: etree._Element, visible: int) -> None:
+    """Take the container markers off a tiny block trafilatura would take as the article.
+
+    Trafilatura uses the first element its container XPaths match (``class="post"``, ``<article>``,
+    ``itemprop="articleBody"`` ...); when that is a teaser card or a byline box, its text is under
+    trafilatura's own minimum and it falls back to loose paragraphs from the whole page. Renaming
+    such a block to a plain ``<div>`` without class or id keeps its text in the page but lets the
+    next candidate container be found. Only when the block holds a small share of the page's text.
+    """
+    for _ in range(_UNMARK_MAX):
+        first = None
+        for expr in BODY_XPATH:
+            first = next((found for found in expr(tree) if found is not None), None)
+            if first is not None:
+                break
+        if first is None:
+            return
+        size = len(_SPACE.sub(" ", first.text_content() or ""))
+        if size >= _MIN_CONTAINER_CHARS or size * _UNMARK_PAGE_RATIO >= visible:
+            return
+        first.tag = "div"
+        for attr in ("class", "id", "itemprop", "role"):
+            first.attrib.pop(attr, None)
 
 
 def section_headings(tree: etree._Element) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
@@ -227,6 +260,8 @@ def restore_headings(
         if _words(heading) in present:
             continue
         for k in range(1, len(lines)):
+            if words[k][:1] != after[:1]:  # cheap test first: most lines start otherwise
+                continue
             if _starts(words[k], after) and _ends(words[k - 1], before):
                 lines.insert(k, heading)
                 words.insert(k, _words(heading))
@@ -354,6 +389,7 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
         template.strip(tree)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
+    unmark_small_containers(tree, visible)
     headings = section_headings(tree)
     text = main_text(tree, url)  # consumes the tree
     if len(text) >= _SHORT_SHARE * visible:

@@ -466,3 +466,22 @@ def test_a_block_of_teaser_links_after_the_article_is_not_body():
     )
     result = extract_article(page, "http://news.example.test/harbour")
     assert result["body"].split("\n\n") == paragraphs
+
+
+def test_an_author_box_first_in_the_page_does_not_become_the_article():
+    # Trafilatura takes the first block marked like a post container; an author box marked so
+    # made it fall back to loose text from the whole page, the box's bio and byline included.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body>"
+        "<div class='post'><a href='/author/ann'>Ann Smith</a>"
+        "<p>Reporter on the harbour beat since 2009.</p></div>"
+        "<div class='entry-content'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
+        "</body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
