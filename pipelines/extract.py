@@ -4,14 +4,16 @@ extraction benchmark all call :func:`extract_article`.
 
 Main text, in order:
 
-1. the site's learned template is cut out of the page (:mod:`pipelines.template`), and lists made
-   only of links are dropped (a structural rule: no labels, any language);
+1. the site's learned template is cut out of the page (:mod:`pipelines.template`); lists and blocks
+   made only of links, and small ``<article>`` teaser cards, are dropped; a tiny first container
+   candidate loses its container markers (structural rules: no labels, any language);
 2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
    ``MIN_EXTRACTED_SIZE`` raised to 500 characters);
 3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
    a teaser): trafilatura's precision-leaning run, then its baseline (JSON-LD ``articleBody``,
    ``<article>``, paragraphs), each taken if clearly longer;
-4. repeated long lines (responsive layouts print the article twice) and a first line equal to the
+4. section headings trafilatura lost between two paragraphs it kept are put back;
+5. repeated long lines (responsive layouts print the article twice) and a first line equal to the
    title are dropped; paragraphs are separated by a blank line.
 
 Measured on the extraction dev set by ``bench/extraction.py``. Each page has a byte limit and a time
@@ -29,6 +31,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
+from trafilatura.xpaths import BODY_XPATH
 
 from pipelines.decode import NotHtml, decode_html
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
@@ -75,6 +78,18 @@ _DUP_MIN_CHARS = 20
 # under this share of the page's visible text, the precision-leaning run gets a say.
 _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
+_TEASER_SHARE = 0.1
+# A first container under trafilatura's own minimum text (MIN_EXTRACTED_SIZE) holding under a fifth
+# of the page's text is not the article; at most this many are unmarked in turn.
+_MIN_CONTAINER_CHARS = _CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+_UNMARK_PAGE_RATIO = 5
+_UNMARK_MAX = 3
+_HEADING_MAX_CHARS = 200
+# A lost heading is placed by the words around it: up to this many, read from this many text nodes,
+# and at least this many must match the kept lines on both sides.
+_CONTEXT_WORDS = 8
+_CONTEXT_NODES = 6
+_CONTEXT_MIN_WORDS = 3
 
 
 class _Timeout(Exception):
@@ -110,24 +125,174 @@ def visible_text_length(tree: etree._Element) -> int:
     body = tree.find("body")
     if body is None:
         return 0
-    return len(_SPACE.sub(" ", etree.tostring(body, method="text", encoding="unicode")))
+    # str.split in C: a regex over the whole page's text costs more
+    return len(" ".join(etree.tostring(body, method="text", encoding="unicode").split()))
 
 
 def prune_link_lists(tree: etree._Element) -> None:
-    """Drop lists that are all links (related, most-read, tag and share lists) before extraction.
+    """Drop lists and blocks that are all links (related, most-read, tag, share) before extraction.
 
     A structural rule, no labels: a list of three or more items whose text is mostly link text
-    points at other pages; recall-leaning extraction would otherwise keep some of them.
+    points at other pages; recall-leaning extraction would otherwise keep some of them. Block
+    containers (``div``, ``section``, ``aside``, ``nav``) of three or more children count as lists
+    too: teaser-card grids and link columns are built from them as often as from ``<ul>``.
     """
-    for lst in list(tree.iter("ul", "ol")):
-        if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+    for lst in list(tree.iter("ul", "ol", "div", "section", "aside", "nav")):
+        if lst.tag in ("ul", "ol"):
+            if sum(1 for li in lst if li.tag == "li") < _LINK_LIST_MIN_ITEMS:
+                continue
+        elif len(lst) < _LINK_LIST_MIN_ITEMS:
             continue
-        text = _SPACE.sub("", lst.text_content() or "")
-        if not text or lst.getparent() is None:
+        # str.split() drops whitespace in C; a regex over every nested block's text costs more
+        links = len("".join("".join(lst.xpath(".//a//text()")).split()))
+        if not links or lst.getparent() is None:
             continue
-        links = sum(len(_SPACE.sub("", a.text_content() or "")) for a in lst.iter("a"))
-        if links >= _LINK_LIST_DENSITY * len(text):
+        text = len("".join(lst.text_content().split()))
+        if links >= _LINK_LIST_DENSITY * text:
             lst.drop_tree()
+
+
+def prune_teaser_articles(tree: etree._Element) -> None:
+    """Drop the small ``<article>`` cards (teasers of other stories) beside the page's main one.
+
+    Trafilatura takes the first ``<article>`` it meets as the main container; on a page whose first
+    ``<article>`` is a related-story card it then falls back to loose paragraphs. A structural rule:
+    among several ``<article>`` elements, one holding under a tenth of the largest one's text and
+    not containing it is a card (cards nested inside the main one included).
+    """
+    articles = list(tree.iter("article"))
+    if len(articles) < 2:
+        return
+    sizes = {a: len(_SPACE.sub("", a.text_content() or "")) for a in articles}
+    main = max(articles, key=sizes.get)
+    keep = set(main.iterancestors()) | {main}
+    for art in articles:
+        if (
+            art not in keep
+            and sizes[art] < _TEASER_SHARE * sizes[main]
+            and art.getparent() is not None
+        ):
+            art.drop_tree()
+
+
+def unmark_small_containers(tree: etree._Element, visible: int) -> None:
+    """Take the container markers off a tiny block trafilatura would take as the article.
+
+    Trafilatura uses the first element its container XPaths match (``class="post"``, ``<article>``,
+    ``itemprop="articleBody"`` ...); when that is a teaser card or a byline box, its text is under
+    trafilatura's own minimum and it falls back to loose paragraphs from the whole page. Renaming
+    such a block to a plain ``<div>`` without class or id keeps its text in the page but lets the
+    next candidate container be found. Only when the block holds a small share of the page's text.
+    """
+    for _ in range(_UNMARK_MAX):
+        first = None
+        for expr in BODY_XPATH:
+            first = next((found for found in expr(tree) if found is not None), None)
+            if first is not None:
+                break
+        if first is None:
+            return
+        size = len(" ".join(first.text_content().split()))
+        if size >= _MIN_CONTAINER_CHARS or size * _UNMARK_PAGE_RATIO >= visible:
+            return
+        first.tag = "div"
+        for attr in ("class", "id", "itemprop", "role"):
+            first.attrib.pop(attr, None)
+
+
+def section_headings(tree: etree._Element) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
+    """(words before, heading, words after) for each short ``<h1>``-``<h6>`` of a tree.
+
+    Read before extraction: trafilatura consumes the tree, and its recovery pass (taken when the
+    container it chose holds little text) keeps paragraphs but never headings. The words around a
+    heading are read across text nodes (a paragraph may open with a link or bold text).
+    """
+    heads = list(tree.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    if not heads:
+        return []
+    owner = {el: head for head in heads for el in head.iter()}
+    # One pass over the page's text nodes in reading order, each tagged with its heading (or None).
+    runs: list[tuple[etree._Element | None, str]] = []
+    for node in tree.xpath("//text()[normalize-space()]"):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        holder = parent.getparent() if node.is_tail else parent
+        runs.append((owner.get(holder), str(node)))
+    found = []
+    k = 0
+    while k < len(runs):
+        head = runs[k][0]
+        if head is None:
+            k += 1
+            continue
+        end = k
+        while end < len(runs) and runs[end][0] is head:
+            end += 1
+        text = _SPACE.sub(" ", " ".join(t for _, t in runs[k:end])).strip()
+        before = _words(" ".join(t for _, t in runs[max(0, k - _CONTEXT_NODES) : k]))
+        after = _words(" ".join(t for _, t in runs[end : end + _CONTEXT_NODES]))
+        before, after = before[-_CONTEXT_WORDS:], after[:_CONTEXT_WORDS]
+        if len(text) <= _HEADING_MAX_CHARS and before and after:
+            found.append((before, text, after))
+        k = end
+    return found
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text))
+
+
+def restore_headings(
+    text: str, headings: list[tuple[tuple[str, ...], str, tuple[str, ...]]]
+) -> str:
+    """Put back a section heading that extraction lost between two paragraphs it kept.
+
+    A heading goes back only between the line that ends with the words before it in the page and
+    the line that starts with the words after it: a heading inside the kept article is content (the
+    truth keeps headings on their own lines); a heading next to a block that was dropped stays out.
+    """
+    if not text or not headings:
+        return text
+    lines = text.split("\n\n")
+    # A line's words are read only when its first word could match (most lines never are).
+    firsts = [_first_word(line) for line in lines]
+    words: list[tuple[str, ...] | None] = [None] * len(lines)
+
+    def words_of(k: int) -> tuple[str, ...]:
+        if words[k] is None:
+            words[k] = _words(lines[k])
+        return words[k]
+
+    for before, heading, after in headings:
+        own = _words(heading)
+        if any(firsts[k] == own[:1] and words_of(k) == own for k in range(len(lines))):
+            continue  # already there
+        for k in range(1, len(lines)):
+            if firsts[k] != after[:1]:
+                continue
+            if _starts(words_of(k), after) and _ends(words_of(k - 1), before):
+                lines.insert(k, heading)
+                firsts.insert(k, own[:1])
+                words.insert(k, own)
+                break
+    return "\n\n".join(lines)
+
+
+def _first_word(line: str) -> tuple[str, ...]:
+    match = _WORD.search(line)
+    return (match.group(),) if match else ()
+
+
+def _starts(line: tuple[str, ...], context: tuple[str, ...]) -> bool:
+    # A line shorter than the context matches whole (a label or one-line paragraph).
+    n = min(len(line), len(context))
+    return (n >= _CONTEXT_MIN_WORDS or n == len(line) > 0) and line[:n] == context[:n]
+
+
+def _ends(line: tuple[str, ...], context: tuple[str, ...]) -> bool:
+    n = min(len(line), len(context))
+    return (n >= _CONTEXT_MIN_WORDS or n == len(line) > 0) and line[-n:] == context[-n:]
 
 
 def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
@@ -237,9 +402,12 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     if template is not None:
         template.strip(tree)
     prune_link_lists(tree)
+    prune_teaser_articles(tree)
+    unmark_small_containers(tree, visible)
+    headings = section_headings(tree)
     text = main_text(tree, url)  # consumes the tree
     if len(text) >= _SHORT_SHARE * visible:
-        return text
+        return restore_headings(text, headings)
     # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
     # run and then the baseline have a say, on fresh parses of the page.
     second = load_html(html_text)

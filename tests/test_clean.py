@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from crawler.items import ArticleItem
 from crawler.state import CrawlState
 from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline
-from pipelines.extract import extract_article
+from pipelines.extract import extract_article, restore_headings, section_headings
 from pipelines.extract_cli import extract_command
 from pipelines.metadata import normalize_date
 from pipelines.template import SiteTemplate
@@ -396,3 +396,92 @@ def test_page_over_the_time_limit_is_skipped_not_extracted():
     result = extract_article(ARTICLE.read_bytes(), ARTICLE_URL, timeout=0)
     assert not result["is_article"] and result["skip_reason"] == "timeout"
     assert result["body"] == ""
+
+
+# --- main text: structure-based repairs --------------------------------------------------------
+
+
+def test_lost_section_heading_goes_back_between_the_paragraphs_it_separates():
+    # Trafilatura's recovery pass (taken when it first locks onto a small teaser container) keeps
+    # paragraphs but drops headings; a reader loses the article's sections.
+    story = "Paragraph {} of the story says what happened at the harbour and what the council said."
+    page = lxml_html.fromstring(
+        "<html><body><div><p>"
+        + story.format(1)
+        + "</p><h2>What the council said</h2><p>"
+        + story.format(2)
+        + "</p></div><aside><h3>More stories</h3><p>"
+        + "A teaser for another story that the extraction did not keep."
+        + "</p></aside></body></html>"
+    )
+    extracted = story.format(1) + "\n\n" + story.format(2)
+    body = restore_headings(extracted, section_headings(page))
+    assert body.split("\n\n") == [story.format(1), "What the council said", story.format(2)]
+    assert "More stories" not in body
+
+
+def test_a_teaser_card_article_inside_the_story_is_not_body():
+    # Trafilatura takes the first <article> as the container: a related-story card there makes it
+    # fall back to loose text, card date and all.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><article>"
+        "<h1>Harbour wall gives way</h1><article class='post'><a href='/other'>Ferry timetable "
+        "changes for the winter season</a><p>3 May</p></article><div>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div></article></body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
+
+
+def test_a_block_of_teaser_links_after_the_article_is_not_body():
+    # Related-story blocks are built from <div>s and <p>s as often as from <ul>: a block of three or
+    # more children whose text is nearly all link text points at other pages.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    teasers = [
+        "Ferry timetable changes for the winter season",
+        "Lighthouse keeper retires after forty years",
+        "New fish market opens on the quay",
+        "Storm warning for the weekend",
+    ]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><div class='story'>"
+        "<h1>Harbour wall gives way</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "<div>"
+        + "".join(
+            f"<p><a href='/{n}'>{t}, and what it means for the town's visitors</a></p>"
+            for n, t in enumerate(teasers)
+        )
+        + "</div></div></body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
+
+
+def test_an_author_box_first_in_the_page_does_not_become_the_article():
+    # Trafilatura takes the first block marked like a post container; an author box marked so
+    # made it fall back to loose text from the whole page, the box's bio and byline included.
+    story = (
+        "Paragraph {} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+    )
+    paragraphs = [story.format(n) for n in range(1, 6)]
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body>"
+        "<div class='post'><a href='/author/ann'>Ann Smith</a>"
+        "<p>Reporter on the harbour beat since 2009.</p></div>"
+        "<div class='entry-content'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
+        "</body></html>"
+    )
+    result = extract_article(page, "http://news.example.test/harbour")
+    assert result["body"].split("\n\n") == paragraphs
