@@ -203,7 +203,7 @@ def unmark_small_containers(tree: etree._Element, visible: int) -> None:
 def section_headings(tree: etree._Element) -> list[tuple[tuple[str, ...], str, tuple[str, ...]]]:
     """(words before, heading, words after) for each short ``<h1>``-``<h6>`` of a tree.
 
-    Read before extraction: trafilatura consumes the tree, and its recovery pass (taken when the
+    Read from the page itself, not from trafilatura's output: its recovery pass (taken when the
     container it chose holds little text) keeps paragraphs but never headings. The words around a
     heading are read across text nodes (a paragraph may open with a link or bold text).
     """
@@ -405,11 +405,12 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     prune_teaser_articles(tree)
     unmark_small_containers(tree, visible)
     headings = section_headings(tree)
-    text = main_text(tree, url)  # consumes the tree
+    text = main_text(tree, url)
     if len(text) >= _SHORT_SHARE * visible:
         return restore_headings(text, headings)
     # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
-    # run and then the baseline have a say, on fresh parses of the page.
+    # run (on the page without the pruning above: it judges containers differently) and then the
+    # baseline have a say.
     second = load_html(html_text)
     if template is not None:
         template.strip(second)
