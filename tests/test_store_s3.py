@@ -201,8 +201,10 @@ def test_open_warc_left_by_a_crash_is_repaired_and_uploaded(s3_env, tmp_path):
 
     result = store.upload_pending()
 
-    assert [f.key for f in result.uploaded] == [
-        "warc/c4/NEWS-20240101000000000-00000-host-1.warc.gz"
+    # the repaired WARC, and the index the killed writer never wrote for it
+    assert sorted(f.key for f in result.uploaded) == [
+        "cdxj/c4/NEWS-20240101000000000-00000-host-1.cdxj",
+        "warc/c4/NEWS-20240101000000000-00000-host-1.warc.gz",
     ]
     data = _object_bytes(s3_env, bucket, "p/warc/c4/NEWS-20240101000000000-00000-host-1.warc.gz")
     assert len(data) == whole
