@@ -32,6 +32,8 @@ _MARKUP = re.compile(
     rb"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta)\b", re.IGNORECASE
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same characters as bytes: in UTF-8 they only ever stand for themselves.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 class NotHtml(ValueError):
@@ -90,7 +92,10 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     codec, _ = detect_encoding(body, declared)
     text = body.decode(codec, errors="replace")
     # NUL and other C0 controls break lxml (it stops parsing at a NUL) and are never article text.
-    text = _CONTROL.sub("", text)
+    # A UTF-8 body without those bytes has none of them: bytes.translate checks that in a fraction
+    # of a regex scan over the text.
+    if codec != "utf-8" or len(body.translate(None, _CONTROL_BYTES)) != len(body):
+        text = _CONTROL.sub("", text)
     if not _MARKUP.search(text[:65536].encode("utf-8", "ignore")):
         raise NotHtml("no HTML markup")
     return text, codec

@@ -66,6 +66,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
 _LINK_LIST_MIN_ITEMS = 3
 _LINK_LIST_DENSITY = 0.8
+# Plain strings: the default "smart" ones each carry a link back to their element, built per node.
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 # Below this many characters, trafilatura runs its own recovery (readability, jusText); the default
 # (250) lets a recall-leaning run settle for a lead paragraph on long pages.
 _CONFIG = use_config()
@@ -144,7 +146,7 @@ def prune_link_lists(tree: etree._Element) -> None:
         elif len(lst) < _LINK_LIST_MIN_ITEMS:
             continue
         # str.split() drops whitespace in C; a regex over every nested block's text costs more
-        links = len("".join("".join(lst.xpath(".//a//text()")).split()))
+        links = len("".join("".join(_LINK_TEXT(lst)).split()))
         if not links or lst.getparent() is None:
             continue
         text = len("".join(lst.text_content().split()))
