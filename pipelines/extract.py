@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import time
+from copy import deepcopy
 from typing import Any
 
 import trafilatura
@@ -416,10 +417,12 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     second = load_html(html_text)
     if template is not None:
         template.strip(second)
+    # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
+    third = deepcopy(second)
     other = main_text(second, url, recall=False)
     if len(other) > _LONGER_BY * len(text):
         text = other
-    _, base, _ = trafilatura.baseline(load_html(html_text))
+    _, base, _ = trafilatura.baseline(third)
     if base and len(base) > _BASELINE_LONGER_BY * len(text):
         text = "\n\n".join(_unique_lines(base))
     return text
