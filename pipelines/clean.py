@@ -19,7 +19,9 @@ own pages. The first article pages of a site arrive before anything is known abo
    with them still held), when ``CLEAN_HOLD_TIMEOUT`` seconds have passed, or when more than
    ``CLEAN_HOLD_MAX`` items are held (memory bound). Items cleaned later see a template learned from
    more pages; a released item is cleaned with what is known by then;
-3. the template persists in the crawl state (namespace ``template``, key = site name) when the
+3. the template persists in the crawl state (namespace ``template``, key = :func:`template_key`:
+   the site name and the page's host, since each host of a site — www, amp, a partner's copy of
+   the feed — has a layout of its own, and a story two hosts both carry is not template) when the
    spider closes, and is loaded at the site's first page, so the next crawl starts knowing it and
    holds nothing for sites it already knows.
 
@@ -52,6 +54,12 @@ log = structlog.get_logger(__name__)
 
 TEMPLATE_NAMESPACE = "template"
 _WATCH_INTERVAL = 0.5
+
+
+def template_key(site: str | None, url: str) -> str:
+    """Which template a page belongs to: ``SITE@HOST`` (the host alone without a site)."""
+    host = (urlsplit(url).netloc or "").lower()
+    return f"{site}@{host}" if site else host
 
 
 class CleanPipeline:
@@ -106,7 +114,8 @@ class CleanPipeline:
         return tpl
 
     def observe(self, site: str, url: str, html: str | bytes) -> bool:
-        """Let the learner see one page of ``site``; True once the site has been seen enough.
+        """Let the learner of template ``site`` (a :func:`template_key`) see one page; True once
+        it has seen enough pages.
 
         Blocking (parses the page): call it off the reactor thread, or use :meth:`observe_async`.
         """
@@ -127,6 +136,7 @@ class CleanPipeline:
 
     def page_seen(self, site: str, url: str, html: str | bytes, **kwargs: Any) -> None:
         """Handler of :data:`page_seen`: learning runs in a worker thread, the spider goes on."""
+        site = template_key(site, url)
         task = asyncio.get_running_loop().create_task(self.observe_async(site, url, html))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -199,7 +209,7 @@ class CleanPipeline:
     async def process_item(self, item):
         html = item.get("html")
         url = item.get("final_url") or item.get("url") or ""
-        site = item.get("site") or urlsplit(url).hostname or ""
+        site = template_key(item.get("site"), url)
         if html is None:
             return item  # not a page (another item type): nothing to clean
         if len(html) > self.max_bytes:

@@ -95,6 +95,7 @@ _SPACE = re.compile(r"\s+")
 _PATH_DEPTH = 8  # the last N ancestors identify a block's place; deeper roots add only noise
 _KEYS_PER_PATH = 48  # recent keys kept per path to measure how much of it recurs
 _MAX_KEYS = 50_000  # bound on remembered keys; keys seen once are forgotten first
+_LONG_BLOCK = 100  # characters: a sentence or more, not a label, link or counter
 _MAX_PAGES_REMEMBERED = 5_000  # fingerprints of observed pages, so one page is counted once
 
 
@@ -272,15 +273,17 @@ class SiteTemplate:
     def is_template(self, block: Block, template_paths: frozenset[str] | None = None) -> bool:
         if not self.ready:
             return False
-        if self.key_pages.get(block.key, 0) >= self.key_threshold():
+        seen_on = self.key_pages.get(block.key, 0)
+        if len(block.text) >= _LONG_BLOCK and block.link_density < 0.5:
+            # A paragraph-length text on a few pages of a site is a story it ran more than once
+            # (a wire copy, an AMP or print variant), not its template: only one on at least
+            # half of the site's pages is (a newsletter prompt, a standing disclaimer).
+            return seen_on >= max(self.key_threshold(), math.ceil(0.5 * self.pages))
+        if seen_on >= self.key_threshold():
             return True
         paths = self.template_paths() if template_paths is None else template_paths
         if block.path in paths:
-            return (
-                block.link_density >= 0.5
-                or self.key_pages.get(block.key, 0) >= 2
-                or len(block.text) < 40
-            )
+            return block.link_density >= 0.5 or seen_on >= 2 or len(block.text) < 40
         return False
 
     def strip(self, root: etree._Element) -> int:

@@ -15,7 +15,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
 from crawler.state import CrawlState
-from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline
+from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline, template_key
 from pipelines.extract import extract_article, restore_headings, section_headings
 from pipelines.extract_cli import extract_command
 from pipelines.metadata import normalize_date
@@ -115,6 +115,21 @@ def test_recurring_prompt_inside_the_article_is_learned_and_removed():
     result = extract_article(pages[0], "http://tagesblatt.test/0", template=template)
     assert "Newsletter" not in result["body"] and "Gefällt" not in result["body"]
     assert result["body"].split("\n\n") == STORIES[0]
+
+
+def test_a_story_the_site_runs_under_several_urls_keeps_its_paragraphs():
+    """A wire story a site carries three times (its own copy, AMP, print) is not its template:
+    its paragraphs recur, but on a few pages, not on most of them as a newsletter prompt does."""
+    template = SiteTemplate("tagesblatt.test")
+    repeated = STORIES[0]
+    stories = [repeated, repeated, repeated, *STORIES[1:], *STORIES[1:]]
+    for n, story in enumerate(stories):
+        template.observe(_newsletter_site(n, story), f"http://tagesblatt.test/{n}")
+    result = extract_article(
+        _newsletter_site(0, repeated), "http://tagesblatt.test/0", template=template
+    )
+    assert result["body"].split("\n\n") == repeated
+    assert "Newsletter" not in result["body"]
 
 
 def test_template_persists_in_crawl_state_and_a_fresh_learner_cleans_with_it(tmp_path):
@@ -348,14 +363,16 @@ def test_pipeline_holds_first_articles_until_the_site_template_is_known(tmp_path
     assert all("Newsletter" not in i["body"] for i in cleaned)
     assert pipeline.stats.get_value("clean/articles") == len(pages)
     pipeline.spider_closed(None)
-    stored = CrawlState.from_crawler(pipeline.crawler).get(TEMPLATE_NAMESPACE, "tagesblatt.test")
+    key = template_key("tagesblatt.test", "http://tagesblatt.test/")
+    stored = CrawlState.from_crawler(pipeline.crawler).get(TEMPLATE_NAMESPACE, key)
     assert SiteTemplate.from_json(stored).pages == len(pages)
 
 
 def test_next_crawl_starts_knowing_the_template(tmp_path):
     first = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=2)
     for n, story in enumerate(STORIES[1:], 1):
-        first.observe("tagesblatt.test", f"http://tagesblatt.test/{n}", _newsletter_site(n, story))
+        url = f"http://tagesblatt.test/{n}"
+        first.observe(template_key("tagesblatt.test", url), url, _newsletter_site(n, story))
     first.spider_closed(None)
     CrawlState.from_crawler(first.crawler).close()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.state import CrawlState
-from pipelines.clean import TEMPLATE_NAMESPACE
+from pipelines.clean import TEMPLATE_NAMESPACE, template_key
 from pipelines.template import SiteTemplate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,8 @@ def test_crawled_content_farm_article_is_clean_and_template_is_kept(content_farm
     assert len(items) == 6 and stats["clean/articles"] == 6
     assert stats["clean/held"] >= 1  # the first article waited for its site's template
     state = CrawlState(tmp_path / "state" / "state.sqlite")
-    stored = state.get(TEMPLATE_NAMESPACE, "news.example.test")
+    site_url = next(i["url"] for i in items)
+    stored = state.get(TEMPLATE_NAMESPACE, template_key("news.example.test", site_url))
     state.close()
     assert SiteTemplate.from_json(stored).pages == 7  # six articles and the section page
 
