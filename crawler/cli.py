@@ -79,14 +79,12 @@ def _add_setting_option(parser: argparse.ArgumentParser) -> None:
 
 
 def load_settings(args: argparse.Namespace):
-    """Project settings < environment (ARCHIVE_URI, REDIS_URL) < -s < dedicated options."""
+    """Project settings (crawler/settings.py reads ARCHIVE_URI, REDIS_URL, ARCHIVE_SPOOL_DIR and
+    STATE_DIR from the environment) < -s < dedicated options."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    for name in ("ARCHIVE_URI", "REDIS_URL", "ARCHIVE_SPOOL_DIR", "STATE_DIR"):
-        if os.environ.get(name):
-            settings.set(name, os.environ[name], priority="cmdline")
     for pair in getattr(args, "settings", []):
         name, sep, value = pair.partition("=")
         if not sep or not name:
@@ -194,10 +192,11 @@ def cmd_crawl(args) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from crawler import logs
+    from crawler.archive.session import ArchiveSession
     from crawler.extensions.progress import CrawlProgress, summary_text
     from crawler.spiders.news import NewsSpider
 
-    logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
+    logs.configure(settings.get("LOG_LEVEL", "INFO"), logs.json_lines_setting(settings))
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is installed
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
@@ -216,10 +215,11 @@ def cmd_crawl(args) -> int:
         print(f"archive: {Path(archive).resolve()}")
     else:
         print(f"archive: {archive}")
-    session = getattr(crawler, "_newsarchive_archive", None)
-    for path in getattr(session, "pending", []):
+    session = ArchiveSession.current(crawler)
+    pending = session.pending if session else []
+    for path in pending:
         print(f"  pending: {path}")
-    if getattr(session, "pending", None):
+    if pending:
         print(f"upload them with: newsarchive upload --pending --archive {archive}")
     return 0 if progress.summary["reason"] == "finished" else 1
 
@@ -258,7 +258,7 @@ def cmd_upload(args) -> int:
     from crawler import logs
 
     settings = load_settings(args)
-    logs.configure(settings.get("LOG_LEVEL", "INFO"), _json_flag(settings))
+    logs.configure(settings.get("LOG_LEVEL", "INFO"), logs.json_lines_setting(settings))
     store = _checked_store(settings)
     summary = store.upload_pending()
     uploaded = getattr(summary, "uploaded", [])
@@ -267,13 +267,6 @@ def cmd_upload(args) -> int:
     for path in pending:
         print(f"  pending: {path}")
     return 0 if not pending else 1
-
-
-def _json_flag(settings):
-    value = settings.get("LOG_JSON")
-    if value is None:
-        return None
-    return str(value).lower() in ("1", "true", "yes")
 
 
 if __name__ == "__main__":

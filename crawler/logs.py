@@ -92,6 +92,14 @@ def _configure_structlog() -> None:
     )
 
 
+def json_lines_setting(settings) -> bool | None:
+    """``LOG_JSON`` as True/False, or None (unset: JSON unless stderr is a terminal)."""
+    value = settings.get("LOG_JSON")
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).lower() in ("1", "true", "yes")
+
+
 def install_scrapy_formatter(json_lines: bool | None = None) -> logging.Formatter:
     """Make Scrapy build its root log handler with our formatter, and re-format the current one.
 
@@ -118,10 +126,7 @@ class StructuredLogs:
     """
 
     def __init__(self, settings) -> None:
-        json_lines = settings.get("LOG_JSON")
-        if isinstance(json_lines, str):
-            json_lines = json_lines.lower() in ("1", "true", "yes")
-        install_scrapy_formatter(json_lines)
+        install_scrapy_formatter(json_lines_setting(settings))
 
     @classmethod
     def from_crawler(cls, crawler) -> StructuredLogs:

@@ -61,11 +61,16 @@ class ArchiveSession:
 
     @classmethod
     def from_crawler(cls, crawler_) -> ArchiveSession:
-        session = getattr(crawler_, _CRAWLER_ATTR, None)
+        session = cls.current(crawler_)
         if session is None:
             session = cls(crawler_)
             setattr(crawler_, _CRAWLER_ATTR, session)
         return session
+
+    @classmethod
+    def current(cls, crawler_) -> ArchiveSession | None:
+        """The crawler's session if a component has opened it (None before, or without capture)."""
+        return getattr(crawler_, _CRAWLER_ATTR, None)
 
     def write(self, *records):
         """Write records of one exchange together; returns their locations."""

@@ -14,6 +14,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.archive.session import ArchiveSession
+
 log = structlog.get_logger(__name__)
 
 
@@ -70,7 +72,7 @@ class CrawlProgress:
 
 def crawl_summary(crawler, reason: str, seconds: float) -> dict:
     stats = crawler.stats.get_stats()
-    session = getattr(crawler, "_newsarchive_archive", None)
+    session = ArchiveSession.current(crawler)
     errors = sum(
         v
         for k, v in stats.items()

@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
 
+from crawler.archive.session import ArchiveSession
 from crawler.items import ArticleItem
 from crawler.signals import page_seen
 from crawler.sites import Site, adhoc_site, load_site
@@ -284,7 +285,7 @@ def _from_cmdline(settings, name: str) -> bool:
 
 
 def _crawl_id_of(crawler) -> str | None:
-    session = getattr(crawler, "_newsarchive_archive", None)
+    session = ArchiveSession.current(crawler)
     return session.crawl_id if session else None
 
 
