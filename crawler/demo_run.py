@@ -17,6 +17,15 @@ from pathlib import Path
 from crawler import cli
 
 _DEFAULT_PORT = 8765
+_DEFAULT_BASE = f"http://127.0.0.1:{_DEFAULT_PORT}/"
+
+
+def write_site_file(site_file: Path, sites_dir: Path, base_url: str) -> Path:
+    """``site_file`` (sites/demo.toml) copied into ``sites_dir``, re-pointed at ``base_url``."""
+    sites_dir.mkdir(parents=True, exist_ok=True)
+    path = sites_dir / site_file.name
+    path.write_text(site_file.read_text().replace(_DEFAULT_BASE, base_url))
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             sites_dir = args.sites_dir
             if args.port != _DEFAULT_PORT:
-                text = site_file.read_text().replace(f":{_DEFAULT_PORT}/", f":{args.port}/")
-                Path(tmp, "demo.toml").write_text(text)
+                write_site_file(site_file, Path(tmp), f"http://127.0.0.1:{args.port}/")
                 sites_dir = tmp
             return cli.main(["crawl", "demo", "--archive", args.archive, "--sites-dir", sites_dir])
     finally:

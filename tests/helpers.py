@@ -51,11 +51,9 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240
 
 def write_demo_site_file(sites_dir: Path, base_url: str) -> Path:
     """sites/demo.toml re-pointed at a demo site running on another port."""
-    text = (REPO / "sites" / "demo.toml").read_text()
-    path = sites_dir / "demo.toml"
-    sites_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.replace("http://127.0.0.1:8765/", base_url))
-    return path
+    from crawler.demo_run import write_site_file
+
+    return write_site_file(REPO / "sites" / "demo.toml", sites_dir, base_url)
 
 
 def warc_files(archive: Path) -> list[Path]:
