@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from s3server import SeaweedS3, isolate_aws_env
 
-from crawler.archive.store import open_store
+from crawler.archive.stores import open_store
 
 MB = 1_000_000
 

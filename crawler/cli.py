@@ -52,10 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_setting_option(sites)
     sites.set_defaults(func=cmd_sites)
 
-    extract = sub.add_parser("extract", help="clean saved article pages, one JSON line per file")
-    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract = sub.add_parser(
+        "extract",
+        help="clean saved article pages, one JSON line per file",
+        description="Clean saved pages like the crawl does: one JSON line per file on stdout.",
+    )
+    extract.add_argument("files", nargs="+", metavar="FILE", help=".html or .html.gz")
     extract.add_argument("--url", help="the URL the page(s) came from")
-    extract.add_argument("--base-url-map", metavar="JSON", help="file mapping file names to URLs")
+    extract.add_argument(
+        "--base-url-map",
+        metavar="JSON",
+        help="JSON object file: file (path, name or name without .html) -> URL",
+    )
     extract.set_defaults(func=cmd_extract)
 
     upload = sub.add_parser("upload", help="upload WARCs a crawl left in the spool")
@@ -100,41 +108,14 @@ def load_settings(args: argparse.Namespace):
     return settings
 
 
-_POSITIVE_INTS = ("ARCHIVE_WARC_MAX_SIZE", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
-_NON_NEGATIVE_NUMBERS = (
-    "DOWNLOAD_DELAY",
-    "PROGRESS_INTERVAL",
-    "DOWNLOAD_MAXSIZE",
-    "DOWNLOAD_TIMEOUT",
-)
-
-
 def validate_settings(settings) -> None:
-    """Our settings with a wrong type or range fail here, named, instead of deep in a crawl."""
-    for name in _POSITIVE_INTS:
-        value = settings.get(name)
-        try:
-            ok = int(value) > 0
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise UsageError(f"setting {name}={value!r}: expected a whole number > 0")
-    for name in _NON_NEGATIVE_NUMBERS:
-        value = settings.get(name)
-        try:
-            ok = float(value) >= 0
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise UsageError(f"setting {name}={value!r}: expected a number >= 0")
-    if not str(settings.get("ARCHIVE_URI") or "").strip():
-        raise UsageError("setting ARCHIVE_URI is empty: give a directory or s3://bucket/prefix")
-    from pipelines.dedupe import check_settings
+    """Every enabled component checks its own settings (as under ``scrapy crawl`` and scrapyd)."""
+    from crawler.config import ConfigError, check_settings
 
     try:
         check_settings(settings)
-    except ValueError as exc:
-        raise UsageError(f"setting {exc}") from None
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _check_state(settings) -> None:
@@ -161,7 +142,7 @@ def _resolve_site(args, settings):
             return adhoc_site(urls), {"urls": ",".join(urls)}
         if len(targets) > 1:
             raise UsageError("give one site name at a time (or several section URLs)")
-        site = load_site(targets[0], settings.get("SITES_DIR", "sites"))
+        site = load_site(targets[0], settings.get("SITES_DIR"))
         return site, {"site": targets[0]}
     except SiteError as exc:
         raise UsageError(str(exc)) from None
@@ -169,7 +150,8 @@ def _resolve_site(args, settings):
 
 def _checked_store(settings):
     """The configured archive store, checked (start-up check), or one line for the user."""
-    from crawler.archive.store import ArchiveConfigError, open_store
+    from crawler.archive.store import ArchiveConfigError
+    from crawler.archive.stores import open_store
 
     try:
         store = open_store(
@@ -192,11 +174,11 @@ def cmd_crawl(args) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from crawler import logs
-    from crawler.archive.session import ArchiveSession
+    from crawler.extensions.archive import WarcArchive
     from crawler.extensions.progress import CrawlProgress, summary_text
     from crawler.spiders.news import NewsSpider
 
-    logs.configure(settings.get("LOG_LEVEL", "INFO"), logs.json_lines_setting(settings))
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")  # ours is installed
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
@@ -215,8 +197,8 @@ def cmd_crawl(args) -> int:
         print(f"archive: {Path(archive).resolve()}")
     else:
         print(f"archive: {archive}")
-    session = ArchiveSession.current(crawler)
-    pending = session.pending if session else []
+    archive_ext = crawler.get_extension(WarcArchive)
+    pending = archive_ext.pending if archive_ext else []
     for path in pending:
         print(f"  pending: {path}")
     if pending:
@@ -228,7 +210,7 @@ def cmd_sites(args) -> int:
     from crawler.sites import SiteError, list_sites
 
     settings = load_settings(args)
-    sites_dir = settings.get("SITES_DIR", "sites")
+    sites_dir = settings.get("SITES_DIR")
     try:
         sites = list_sites(sites_dir)
     except SiteError as exc:
@@ -258,7 +240,7 @@ def cmd_upload(args) -> int:
     from crawler import logs
 
     settings = load_settings(args)
-    logs.configure(settings.get("LOG_LEVEL", "INFO"), logs.json_lines_setting(settings))
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
     store = _checked_store(settings)
     summary = store.upload_pending()
     uploaded = getattr(summary, "uploaded", [])

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.config import ConfigError
 from crawler.state import CrawlState, StateStore
 
 NS_ARCHIVED = "dedupe.archived"
@@ -42,8 +43,8 @@ def parse_duration(value: Any, setting: str = "ARTICLE_RECRAWL_AFTER") -> timede
         return timedelta(seconds=value)
     match = _DURATION_RE.match(str(value))
     if not match:
-        raise ValueError(
-            f"{setting}={value!r}: expected seconds or a number with s, m, h, d or w (e.g. 7d)"
+        raise ConfigError(
+            f"setting {setting}={value!r}: expected seconds or a number with s, m, h, d or w (e.g. 7d)"
         )
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import os
 
-from crawler.logs import install_scrapy_formatter
+from crawler import logs
 from crawler.urls import DEFAULT_TRACKING_PARAMS
 
-# Scrapy logs its banner before any component exists; route it through structlog from here.
-install_scrapy_formatter()
+# Scrapy logs its banner before any component exists: from here on every log record carries its
+# structlog line, and Scrapy's own handler (stderr, or LOG_FILE under scrapyd) prints just that.
+logs.install_structured_records()
+LOG_FORMAT = logs.LOG_FORMAT
+LOG_COLOR = False  # the line is structlog's; colorlog would wrap JSON lines in escape codes
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` (and scrapyd jobs) with one-line errors
 
 # --- politeness -----------------------------------------------------------------------------------
 USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive; news archiving crawler)"
@@ -79,6 +83,10 @@ DEDUPE_SHINGLE_SIZE = 5  # words per shingle
 REDIS_URL = os.environ.get("REDIS_URL") or None
 STATE_REDIS_PREFIX = "newsarchive"  # every Redis key starts with this
 ADDONS = {
+    # Settles ARCHIVE_CRAWL_ID once the spider exists (JOBDIR's id, the setting, or SITE-TIME).
+    "crawler.crawl_id.CrawlIdentity": -10,
+    # Checks Scrapy's own settings the crawl depends on (one line naming a wrong one).
+    "crawler.config.ScrapySettings": -20,
     # With REDIS_URL: scrapy-redis scheduler + canonical dupefilter, one frontier per crawl id.
     "crawler.frontier.RedisFrontier": 0,
 }
@@ -94,11 +102,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.refetch.RefetchMiddleware": 560,
     # Closer to the downloader than everything that changes requests (cookies 700, proxy 750,
     # stats 850) and than the decoders (compression 590, redirect 600): it sees the exchange as sent.
-    "crawler.archive.capture.WarcCaptureMiddleware": 950,
+    "crawler.middlewares.capture.WarcCaptureMiddleware": 950,
 }
 
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
+    # The archive (store, WARC writer, manifest): the capture middleware and export write through it.
+    "crawler.extensions.archive.WarcArchive": 100,
     "crawler.logs.StructuredLogs": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
 }

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.config import ConfigError
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _POLITENESS_FIELDS = {"download_delay": (int, float), "concurrent_requests_per_domain": (int,)}
 _KNOWN_FIELDS = {
@@ -39,7 +41,7 @@ _KNOWN_FIELDS = {
 }
 
 
-class SiteError(Exception):
+class SiteError(ConfigError):
     """A site file or site name a user got wrong; the message is one line naming file and field."""
 
 

@@ -20,14 +20,16 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
+
+from crawler.config import ConfigError
+from crawler.redact import redact_url
 
 _CRAWLER_ATTR = "_newsarchive_state"
 
 
-class CrawlStateError(Exception):
+class CrawlStateError(ConfigError):
     """The configured state store cannot be used; the message names the setting and the cause."""
 
 
@@ -121,7 +123,7 @@ class RedisCrawlState:
     """The same store in Redis: namespace ``NS`` is the hash ``PREFIX:state:NS``, key -> JSON."""
 
     def __init__(self, url: str, prefix: str = "newsarchive") -> None:
-        import redis  # only needed when REDIS_URL is set
+        import redis  # noqa: PLC0415 - only needed when REDIS_URL is set
 
         self.prefix = prefix
         self._redis = redis.Redis.from_url(url)
@@ -171,15 +173,6 @@ def state_path(settings) -> Path:
     """Where the embedded state lives: ``STATE_DIR`` if set, else beside a local archive."""
     state_dir = settings.get("STATE_DIR")
     if not state_dir:
-        uri = settings.get("ARCHIVE_URI") or "./archive"
+        uri = settings.get("ARCHIVE_URI")
         state_dir = ".newsarchive" if "://" in uri else uri
     return Path(state_dir) / "state.sqlite"
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))

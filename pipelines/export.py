@@ -22,11 +22,11 @@ from io import BytesIO
 import structlog
 from itemadapter import ItemAdapter
 
-from crawler.archive.session import ArchiveSession
+from crawler.extensions.archive import WarcArchive
 
 log = structlog.get_logger(__name__)
 
-_NOT_EXPORTED = ("html", "encoding")
+_NOT_EXPORTED = ("html", "encoding", "content_type")  # the page is in its response record
 ARTICLE_URI_PREFIX = "urn:article:"
 
 
@@ -34,7 +34,7 @@ class ExportPipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.archive = ArchiveSession.from_crawler(crawler)
+        self.archive = WarcArchive.of(crawler)
         self._file = None
         self._path = None
         self._key = None
@@ -63,7 +63,7 @@ class ExportPipeline:
             headers["WARC-Refers-To"] = capture["record_id"]
         if capture.get("date"):
             headers["WARC-Refers-To-Date"] = capture["date"]
-        metadata = self.archive.writer.builder.create_warc_record(
+        metadata = self.archive.builder.create_warc_record(
             ARTICLE_URI_PREFIX + url,
             "metadata",
             payload=BytesIO(payload),

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
+import socket
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,9 @@ from typing import BinaryIO
 import structlog
 from warcio.archiveiterator import ArchiveIterator
 from warcio.limitreader import LimitReader
+
+from crawler.archive.cdxj import index_warc, write_index
+from crawler.archive.store import files_under
 
 log = structlog.get_logger(__name__)
 
@@ -172,3 +177,56 @@ def _whole_lines(f: BinaryIO) -> Iterator[bytes]:
                 return
     except zlib.error:
         return
+
+
+def writer_is_alive(path: Path) -> bool:
+    """True if ``path`` is an ``.open`` file whose writer still runs: a WARC
+    (``...-HOST-PID.warc.gz.open``) or the crawl's articles (``...-PID.jsonl.gz.open``).
+
+    A crawl running beside this one must not have its open file cut from under it.
+    """
+    m = re.search(r"-(\d+)\.(warc(?:\.gz)?|jsonl\.gz)\.open$", path.name)
+    if not m:
+        return False
+    if m.group(2).startswith("warc") and f"-{socket.gethostname()}-" not in path.name:
+        return False  # written on another machine (a shared spool): its PID means nothing here
+    pid = int(m.group(1))
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def repair_open_files(root: Path) -> list[Path]:
+    """Repair every ``.open`` WARC or articles file a crash left under ``root``; returns the
+    repaired files. Other ``.open`` files are left alone."""
+    repaired = []
+    for path in files_under(root):
+        if writer_is_alive(path):
+            continue
+        if path.name.endswith(".warc.gz" + OPEN_SUFFIX):
+            fixed = repair_open_warc(path)
+            if fixed is not None:
+                _index_repaired(fixed)
+        elif path.name.endswith(".jsonl.gz" + OPEN_SUFFIX):
+            fixed = repair_open_jsonl_gz(path)
+        else:
+            continue
+        if fixed is not None:
+            repaired.append(fixed)
+    return repaired
+
+
+def _index_repaired(warc: Path) -> None:
+    """Give a repaired ``<root>/warc/<crawl>/<name>.warc.gz`` the index its killed writer never
+    wrote, ``<root>/cdxj/<crawl>/<name>.cdxj``, so the archive's indexes cover every record."""
+    crawl_dir = warc.parent
+    if crawl_dir.parent.name != "warc":
+        return
+    stem = warc.name.removesuffix(".warc.gz")
+    write_index(
+        index_warc(warc), crawl_dir.parent.parent / "cdxj" / crawl_dir.name / f"{stem}.cdxj"
+    )

@@ -11,10 +11,10 @@ the spool belongs to. Uploading is :mod:`crawler.archive.uploader`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import structlog
@@ -30,7 +30,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from crawler.archive.repair import OPEN_SUFFIX
+from crawler.archive.repair import OPEN_SUFFIX, repair_open_files, writer_is_alive
 from crawler.archive.store import (
     ArchiveConfigError,
     ArchiveStore,
@@ -40,26 +40,15 @@ from crawler.archive.store import (
     UploadSummary,
     check_key,
     files_under,
-    repair_open_files,
-    writer_is_alive,
 )
 from crawler.archive.uploader import Uploader, UploadFailed, UploadJob
+from crawler.redact import without_userinfo
 
 log = structlog.get_logger(__name__)
 
 MARKER = ".archive-uri"
 CHECK_KEY = ".newsarchive-write-check"
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
-
-
-def _without_userinfo(url: str | None) -> str:
-    if not url:
-        return "the default AWS endpoint"
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 class S3Store(ArchiveStore):
@@ -69,7 +58,7 @@ class S3Store(ArchiveStore):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
-        self.config = config or StoreSettings()
+        self.config = config or StoreSettings.from_settings()
         self.spool_root = Path(self.config.spool_dir)
         try:
             self._session = boto3.session.Session()
@@ -90,7 +79,8 @@ class S3Store(ArchiveStore):
             raise ArchiveConfigError(
                 f"ARCHIVE_URI={self.uri}: cannot set up S3 client: {e}"
             ) from None
-        self.endpoint = _without_userinfo(self.client.meta.endpoint_url)
+        endpoint = self.client.meta.endpoint_url
+        self.endpoint = without_userinfo(endpoint) if endpoint else "the default AWS endpoint"
         self._lock = threading.Lock()
         self._stored: list[StoredFile] = []
         self._uploader = Uploader(
@@ -124,10 +114,9 @@ class S3Store(ArchiveStore):
             # Listing proves read access only; a read-only key would leave every file pending.
             probe = self._object_key(CHECK_KEY)
             client.put_object(Bucket=self.bucket, Key=probe, Body=b"newsarchive\n")
-            try:  # leave only archive files in the bucket; a write-once bucket may refuse this
+            # leave only archive files in the bucket; a write-once bucket may refuse this
+            with contextlib.suppress(ClientError):
                 client.delete_object(Bucket=self.bucket, Key=probe)
-            except ClientError:
-                pass
         except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError):
             raise ArchiveConfigError(
                 f"ARCHIVE_URI={self.uri}: cannot reach the S3 endpoint {self.endpoint} "

@@ -242,7 +242,7 @@ class Uploader:
                     raise UploadFailed(job.key) from e
                 # Exponential backoff with "equal jitter": never less than half the step.
                 step = min(cfg.backoff_max, cfg.backoff * 2**attempt)
-                delay = step / 2 + random.uniform(0, step / 2)
+                delay = step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not a secret
                 attempt += 1
                 log.warning(
                     "archive.upload.retry",

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
+from warcio.recordbuilder import RecordBuilder
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.cdxj import index_line
+from crawler.archive.repair import OPEN_SUFFIX
 
 log = structlog.get_logger(__name__)
-
-OPEN_SUFFIX = ".open"
 
 
 @dataclass
@@ -93,10 +93,11 @@ class RotatingWarcWriter:
         self,
         directory: Path,
         *,
-        prefix: str = "newsarchive",
-        max_size: int = 1_000_000_000,
+        prefix: str,
+        max_size: int,
         warcinfo: dict[str, str] | None = None,
         on_closed: Callable[[ClosedWarc], None] | None = None,
+        builder: RecordBuilder | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,7 @@ class RotatingWarcWriter:
         self.max_size = max_size
         self.warcinfo = dict(warcinfo or {})
         self.on_closed = on_closed
-        self.builder = WARCWriter(None, gzip=True, warc_version="WARC/1.1")
+        self.builder = builder or RecordBuilder(warc_version="WARC/1.1")
         self._serial = self._next_serial()
         self._host = socket.gethostname().split(".")[0] or "localhost"
         self._file: _CountingFile | None = None
@@ -116,14 +117,14 @@ class RotatingWarcWriter:
 
     def write(self, *records) -> list[RecordLocation]:
         """Append ``records`` (warcio ArcWarcRecords) to the current file, in order, together."""
-        if self._file is None:
-            self._open()
-        assert self._file is not None and self._writer is not None
+        file, writer = self._file, self._writer
+        if file is None or writer is None:
+            file, writer = self._open()
         locations = []
         for record in records:
-            offset = self._file.tell()
-            self._writer.write_record(record)
-            length = self._file.tell() - offset
+            offset = file.tell()
+            writer.write_record(record)
+            length = file.tell() - offset
             self.bytes_written += length
             self._records[record.rec_type] += 1
             line = index_line(record, offset=offset, length=length, filename=self._name)
@@ -139,8 +140,8 @@ class RotatingWarcWriter:
                     date=headers.get_header("WARC-Date"),
                 )
             )
-        self._file.flush()
-        if self._file.tell() >= self.max_size:
+        file.flush()
+        if file.tell() >= self.max_size:
             self.close()
         return locations
 
@@ -170,19 +171,19 @@ class RotatingWarcWriter:
             self.on_closed(closed)
         return closed
 
-    def _open(self) -> None:
+    def _open(self) -> tuple[_CountingFile, WARCWriter]:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         self._serial += 1
         # `upload --pending` in another process may have removed the emptied directory meanwhile
         self.directory.mkdir(parents=True, exist_ok=True)
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{os.getpid()}.warc.gz"
-        self._file = _CountingFile(self.directory / (self._name + OPEN_SUFFIX))
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="WARC/1.1")
-        info = self._writer.create_warcinfo_record(self._name, self.warcinfo)
-        self._writer.write_record(info)
-        self.bytes_written += self._file.tell()
+        file = self._file = _CountingFile(self.directory / (self._name + OPEN_SUFFIX))
+        writer = self._writer = WARCWriter(file, gzip=True, warc_version=self.builder.warc_version)
+        writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
+        self.bytes_written += file.tell()
         self._records["warcinfo"] += 1
         log.info("warc.opened", file=self._name)
+        return file, writer
 
     def _next_serial(self) -> int:
         """Continue the serial numbers of files already in the directory (a resumed crawl)."""

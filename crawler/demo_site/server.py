@@ -16,6 +16,7 @@ In-process use::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import socketserver
@@ -256,10 +257,8 @@ class DemoSite:
         # Close idle keep-alive connections so their handler threads end now, not at timeout.
         with server.connections_lock:
             for conn in list(server.connections):
-                try:
+                with contextlib.suppress(OSError):
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
         server.server_close()
         if self._thread:
             self._thread.join(timeout=5)

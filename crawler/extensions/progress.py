@@ -1,7 +1,8 @@
 """Progress lines during a crawl and a summary a person can read at its end.
 
 Every ``PROGRESS_INTERVAL`` seconds (default 30): pages fetched, items, archive bytes and pages/s
-since the last line. When the spider closes, one ``crawl.summary`` event with the totals; the CLI
+since the last line, and the phase: ``crawling``, then ``closing`` while the last files are stored
+(uploads to S3 may take minutes: the lines go on until the engine stops). When the spider closes, one ``crawl.summary`` event with the totals; the CLI
 prints the same summary as text (:func:`summary_text`).
 """
 
@@ -14,7 +15,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.archive.session import ArchiveSession
+from crawler.config import float_setting
+from crawler.crawl_id import crawl_id
 
 log = structlog.get_logger(__name__)
 
@@ -22,7 +24,7 @@ log = structlog.get_logger(__name__)
 class CrawlProgress:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
-        self.interval = crawler.settings.getfloat("PROGRESS_INTERVAL", 30.0)
+        self.interval = float_setting(crawler.settings, "PROGRESS_INTERVAL")
         if self.interval <= 0:
             raise NotConfigured
         self._loop: task.LoopingCall | None = None
@@ -34,10 +36,15 @@ class CrawlProgress:
         # The summary waits for engine_stopped: the archive closes its last file on spider_closed.
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
         self._reason = "unknown"
+        self._phase = "crawling"
 
     @classmethod
     def from_crawler(cls, crawler) -> CrawlProgress:
         return cls(crawler)
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        float_setting(settings, "PROGRESS_INTERVAL")
 
     def spider_opened(self, spider) -> None:
         self._started = time.monotonic()
@@ -54,6 +61,7 @@ class CrawlProgress:
         self._last = (pages, now)
         log.info(
             "crawl.progress",
+            phase=self._phase,
             pages=pages,
             items=stats.get_value("item_scraped_count", 0),
             archive_bytes=stats.get_value("archive/bytes", 0),
@@ -61,18 +69,18 @@ class CrawlProgress:
         )
 
     def spider_closed(self, spider, reason: str) -> None:
-        if self._loop and self._loop.running:
-            self._loop.stop()
         self._reason = reason
+        self._phase = "closing"
 
     def engine_stopped(self) -> None:
+        if self._loop and self._loop.running:
+            self._loop.stop()
         self.summary = crawl_summary(self.crawler, self._reason, time.monotonic() - self._started)
         log.info("crawl.summary", **self.summary)
 
 
 def crawl_summary(crawler, reason: str, seconds: float) -> dict:
     stats = crawler.stats.get_stats()
-    session = ArchiveSession.current(crawler)
     errors = sum(
         v
         for k, v in stats.items()
@@ -84,7 +92,7 @@ def crawl_summary(crawler, reason: str, seconds: float) -> dict:
         if k.startswith("downloader/response_status_count/")
     }
     return {
-        "crawl_id": session.crawl_id if session else None,
+        "crawl_id": crawl_id(crawler.settings),
         "reason": reason,
         "seconds": round(seconds, 1),
         "pages": stats.get("response_received_count", 0),
@@ -92,7 +100,7 @@ def crawl_summary(crawler, reason: str, seconds: float) -> dict:
         "errors": errors,
         "articles": stats.get("item_scraped_count", 0),
         "dropped": stats.get("item_dropped_count", 0),
-        "archive": session.uri if session else None,
+        "archive": crawler.settings.get("ARCHIVE_URI"),
         "warc_files": stats.get("archive/warc_files", 0),
         "archive_bytes": stats.get("archive/bytes", 0),
         "records": {

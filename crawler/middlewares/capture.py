@@ -8,7 +8,12 @@ replaced by the ``Content-Length`` of the stored body: the stored HTTP message s
 
 ``DOWNLOAD_MAXSIZE`` is enforced here instead of in the download handler, so an over-size body is
 archived cut at the limit and marked ``WARC-Truncated: length`` (then dropped, like Scrapy would).
-The capture pointer of the final response is left in ``request.meta["capture"]``.
+The request's own limit is put back as soon as the answer is archived, so the decoders above
+(HttpCompressionMiddleware) still stop a compressed body that expands past it (a gzip bomb).
+The capture pointer of the final response is left in ``request.meta[CAPTURE]`` (see :mod:`crawler.meta`).
+
+Records are built with the archive's warcio ``RecordBuilder`` and written through the crawl's
+:class:`~crawler.extensions.archive.WarcArchive` extension.
 
 Payload dedupe (``DEDUPE_REVISITS_ENABLED``, default on): a ``200`` whose payload digest the archive
 already holds (this crawl or an earlier one, same URL or another; the crawl state remembers the
@@ -34,9 +39,10 @@ from scrapy.http import Request, Response
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 
-from crawler.archive.session import ArchiveSession
 from crawler.dedupe_state import DedupeState
-from crawler.urls import canonicalize_url, tracking_matcher, tracking_params_from_settings
+from crawler.extensions.archive import WarcArchive
+from crawler.meta import CAPTURE, CONDITIONAL, REFETCH
+from crawler.urls import UrlCanonicalizer
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +54,12 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.archive = ArchiveSession.from_crawler(crawler)
+        self.archive = WarcArchive.of(crawler)
+        self.builder = self.archive.builder
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        self.revisits = crawler.settings.getbool("DEDUPE_REVISITS_ENABLED", True)
+        self.revisits = crawler.settings.getbool("DEDUPE_REVISITS_ENABLED")
         self.state = DedupeState.from_crawler(crawler) if self.revisits else None
-        self.tracking = tracking_matcher(tracking_params_from_settings(crawler.settings))
+        self.canonicalize = UrlCanonicalizer.from_settings(crawler.settings)
         crawler.signals.connect(self.bytes_received, signal=signals.bytes_received)
 
     @classmethod
@@ -85,6 +92,7 @@ class WarcCaptureMiddleware:
         date = request.meta.pop("_archive_date", None)
         if date is None:  # not fetched through us (cache, data: URL, ...)
             return response
+        _restore_maxsize(request)
         body = response.body
         truncated = None
         if request.meta.get("_archive_truncated"):
@@ -103,7 +111,7 @@ class WarcCaptureMiddleware:
         capture = location.as_dict()
         if original is not None:
             capture["revisit_of"] = {k: original[k] for k in ("record_id", "uri", "date")}
-        request.meta["capture"] = capture
+        request.meta[CAPTURE] = capture
         self.stats.inc_value("archive/exchanges")
         if self.state is not None and response.status == 200 and body and not truncated:
             self._remember(request, record, location, original)
@@ -120,10 +128,14 @@ class WarcCaptureMiddleware:
             )
         return response
 
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if request.meta.pop("_archive_date", None) is not None:
+            _restore_maxsize(request)  # a retry or an errback sees the request as it came
+
     def _capture_record(self, request, response, body: bytes, warc_date: str, truncated):
         """The record for the answer, and the capture it refers to if it is a revisit."""
         if self.state is not None and not truncated:
-            if response.status == 304 and request.meta.get("conditional"):
+            if response.status == 304 and request.meta.get(CONDITIONAL):
                 original = self.state.last_capture(self._key(request.url))
                 if original is not None:
                     self.stats.inc_value("archive/revisits/server_not_modified")
@@ -138,7 +150,7 @@ class WarcCaptureMiddleware:
                     return record, None
                 self.stats.inc_value("archive/revisits/identical_payload")
                 self.stats.inc_value("archive/revisits/bytes_saved", len(body))
-                revisit = self.archive.writer.builder.create_revisit_record(
+                revisit = self.builder.create_revisit_record(
                     request.url,
                     digest,
                     original["uri"],
@@ -162,8 +174,7 @@ class WarcCaptureMiddleware:
         request record holds the validators sent, and the original holds the same ETag and
         Last-Modified.
         """
-        builder = self.archive.writer.builder
-        record = builder.create_revisit_record(
+        record = self.builder.create_revisit_record(
             request.url,
             original["digest"],
             original["uri"],
@@ -182,11 +193,11 @@ class WarcCaptureMiddleware:
         if original is None:
             original = {"record_id": location.record_id, "uri": request.url, "date": location.date}
             self.state.remember_payload(digest, **original)
-        if request.meta.get("refetch"):
+        if request.meta.get(REFETCH):
             self.state.remember_capture(self._key(request.url), digest=digest, **original)
 
     def _key(self, url: str) -> str:
-        return canonicalize_url(url, self.tracking)
+        return self.canonicalize(url)
 
     def _request_record(self, request: Request, warc_date: str):
         parts = urlsplit(request.url)
@@ -202,7 +213,7 @@ class WarcCaptureMiddleware:
         http_headers = StatusAndHeaders(
             f"{request.method} {target} HTTP/1.1", headers, is_http_request=True
         )
-        return self.archive.writer.builder.create_warc_record(
+        return self.builder.create_warc_record(
             request.url,
             "request",
             payload=BytesIO(request.body),
@@ -212,7 +223,7 @@ class WarcCaptureMiddleware:
         )
 
     def _response_record(self, request, response, body: bytes, warc_date: str, truncated):
-        return self.archive.writer.builder.create_warc_record(
+        return self.builder.create_warc_record(
             request.url,
             "response",
             payload=BytesIO(body),
@@ -245,6 +256,11 @@ class WarcCaptureMiddleware:
         if truncated:
             warc_headers["WARC-Truncated"] = truncated
         return warc_headers
+
+
+def _restore_maxsize(request: Request) -> None:
+    """Give the request its own size limit back for the decoders above (see the module doc)."""
+    request.meta["download_maxsize"] = request.meta["_archive_maxsize"]
 
 
 def _header_list(headers) -> list[tuple[str, str]]:

@@ -1,0 +1,65 @@
+"""``scrapy crawl`` for this project: Scrapy's command, with mistakes as one clear line.
+
+Scrapyd runs jobs through it too. Before anything is fetched, every enabled component checks its
+settings (:func:`crawler.config.check_settings`); a wrong setting, an unknown site or a broken site
+file is logged as one error line (``crawl.config_error``, the message the ``newsarchive`` CLI
+prints) and the command exits with status 2, instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import structlog
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from twisted.internet.defer import Deferred
+
+from crawler.config import ConfigError, check_settings
+
+if TYPE_CHECKING:
+    import argparse
+
+    from twisted.python.failure import Failure
+
+log = structlog.get_logger(__name__)
+
+EXIT_CONFIG = 2
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
+        try:
+            check_settings(self.settings)
+        except ConfigError as exc:
+            self._config_error(exc)
+            return
+        if self.crawler_process is None:  # set by scrapy.cmdline before run()
+            raise RuntimeError("scrapy crawl: no crawler process")
+        crawl = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        if isinstance(crawl, Deferred):  # CrawlerProcess
+            crawl.addErrback(self._failed)
+        else:  # AsyncCrawlerProcess: an asyncio task, run by start()
+            crawl.add_done_callback(self._finished)
+        self.crawler_process.start()
+        if self.exitcode == 0 and self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+
+    def _failed(self, failure: Failure) -> None:
+        # A component's from_crawler (e.g. the spider reading its site file) found the mistake.
+        failure.trap(ConfigError)
+        self._config_error(failure.value)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        exc = None if task.cancelled() else task.exception()
+        if isinstance(exc, ConfigError):
+            self._config_error(exc)
+        elif exc is not None:
+            log.error("crawl.failed", exc_info=exc)
+
+    def _config_error(self, exc: BaseException) -> None:
+        log.error("crawl.config_error", error=str(exc))
+        self.exitcode = EXIT_CONFIG

@@ -1,0 +1,262 @@
+"""The crawl's archive, as a Scrapy extension: its store, its WARC writer and its manifest.
+
+Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the whole crawl:
+
+- built with the crawler (``from_crawler``): settings read and checked once, the store chosen;
+  nothing is contacted yet;
+- ``spider_opened`` (awaited by Scrapy before the first request): in a worker thread, checks the
+  store (a missing bucket, bad credentials or an unwritable directory close the spider with
+  reason ``archive_unavailable`` and one error line), finishes what an earlier crash left (repair
+  of ``.open`` files, pending uploads) and reads the manifest of a resumed crawl; then opens the
+  WARC writer;
+- ``spider_closed`` (awaited by Scrapy): closes the last WARC, writes the crawl manifest and waits
+  for the store's uploads in a worker thread, so the reactor keeps running (progress lines, other
+  crawls) while the last files go up.
+
+Other components reach it with ``crawler.get_extension(WarcArchive)``: the capture middleware and
+the export pipeline write records through :meth:`WarcArchive.write`, the CLI lists what is pending.
+Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``, ``ARCHIVE_OPERATOR``
+and the store's (``crawler.archive.store.StoreSettings``); the crawl id is ``ARCHIVE_CRAWL_ID``
+(:mod:`crawler.crawl_id`).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import scrapy
+import structlog
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+from warcio.recordbuilder import RecordBuilder
+
+import crawler
+from crawler.archive.cdxj import write_index
+from crawler.archive.repair import OPEN_SUFFIX
+from crawler.archive.store import ArchiveConfigError, StoreSettings, UploadSummary
+from crawler.archive.stores import check_uri, open_store
+from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWriter
+from crawler.config import ConfigError, size_setting
+from crawler.crawl_id import crawl_id
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+log = structlog.get_logger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class WarcArchive:
+    """Scrapy extension: the archive of one crawl (see the module doc)."""
+
+    def __init__(self, crawler_: Crawler) -> None:
+        settings = crawler_.settings
+        self.check_settings(settings)
+        self.crawler = crawler_
+        self.uri: str = settings.get("ARCHIVE_URI")
+        self.store = open_store(self.uri, settings=settings)
+        self.crawl_id = crawl_id(settings)
+        self.prefix: str = settings.get("ARCHIVE_WARC_PREFIX")
+        self.max_size = size_setting(settings, "ARCHIVE_WARC_MAX_SIZE")
+        self.builder = RecordBuilder(warc_version=WARC_VERSION)
+        self.started = datetime.now(UTC)
+        self.files: list[dict] = []
+        self.writer: RotatingWarcWriter | None = None
+        self.summary: UploadSummary | None = None
+        self.manifest: dict | None = None
+        self._manifest_key = f"manifests/{self.crawl_id}.json"
+        self._previous: dict = {}
+        self._warcinfo_fields = self._warcinfo(settings)
+
+    @classmethod
+    def from_crawler(cls, crawler_: Crawler) -> WarcArchive:
+        archive = cls(crawler_)
+        crawler_.signals.connect(archive.spider_opened, signal=signals.spider_opened)
+        crawler_.signals.connect(archive.spider_closed, signal=signals.spider_closed)
+        return archive
+
+    @classmethod
+    def of(cls, crawler_: Crawler) -> WarcArchive:
+        """The crawl's archive, for a component that writes into it; NotConfigured without one."""
+        archive = crawler_.get_extension(cls)
+        if archive is None:
+            raise NotConfigured("the WarcArchive extension is not enabled (EXTENSIONS)")
+        return archive
+
+    @classmethod
+    def check_settings(cls, settings: BaseSettings) -> None:
+        check_uri(settings.get("ARCHIVE_URI"))
+        StoreSettings.from_settings(settings)
+        size_setting(settings, "ARCHIVE_WARC_MAX_SIZE")
+        prefix = settings.get("ARCHIVE_WARC_PREFIX")
+        if not prefix or not _PREFIX_RE.match(str(prefix)):
+            raise ConfigError(
+                f"setting ARCHIVE_WARC_PREFIX={prefix!r}: expected letters, digits, '_', '.' or '-'"
+            )
+
+    # -- opening ---------------------------------------------------------------------------
+
+    async def spider_opened(self, spider: scrapy.Spider) -> None:
+        try:
+            await maybe_deferred_to_future(threads.deferToThread(self._prepare_store))
+        except ArchiveConfigError as exc:
+            log.error("archive.unavailable", error=str(exc), archive=self.uri)
+            raise CloseSpider("archive_unavailable") from None
+        self.writer = RotatingWarcWriter(
+            self.store.spool_dir(self.crawl_id),
+            prefix=self.prefix,
+            max_size=self.max_size,
+            warcinfo=self._warcinfo_fields,
+            on_closed=self._on_warc_closed,
+            builder=self.builder,
+        )
+
+    def _prepare_store(self) -> None:
+        """Blocking (network, disk): check the store, finish an earlier crash, read the manifest."""
+        self.store.check()
+        self._previous = self._load_previous_manifest()
+        recovered = self.store.upload_pending()
+        if recovered.uploaded:
+            log.info("archive.recovered", files=len(recovered.uploaded))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, *records) -> list[RecordLocation]:
+        """Write the records of one exchange together; returns where each landed."""
+        if self.writer is None:
+            raise RuntimeError("the archive is not open (spider_opened has not run, or failed)")
+        locations = self.writer.write(*records)
+        stats = self.crawler.stats
+        for record in records:
+            stats.inc_value(f"archive/records/{record.rec_type}")
+        stats.set_value("archive/bytes", self.writer.bytes_written)
+        return locations
+
+    def local_path(self, key: str) -> Path:
+        """Where to write a file that will be stored under ``key``: ``<spool>/<key>.open``.
+
+        ``store.submit(path, key)`` moves it into place once it is closed. Until then the
+        ``.open`` name keeps it from being uploaded half-written (``newsarchive upload --pending``
+        beside this crawl), and after a crash it is repaired like an open WARC.
+        """
+        return self._spool_root() / (key + OPEN_SUFFIX)
+
+    def _spool_root(self) -> Path:
+        # The local archive's root, or the remote store's spool (laid out like the keys).
+        return self.store.spool_dir(self.crawl_id).parent.parent
+
+    def _on_warc_closed(self, closed: ClosedWarc) -> None:
+        key = f"warc/{self.crawl_id}/{closed.name}"
+        stem = closed.name.removesuffix(".warc.gz")
+        cdxj_key = f"cdxj/{self.crawl_id}/{stem}.cdxj"
+        cdxj_path = closed.path.with_name(stem + ".cdxj")
+        write_index(closed.cdxj_lines, cdxj_path)
+        self.files.append(
+            {
+                "name": closed.name,
+                "key": key,
+                "size": closed.size,
+                "sha256": closed.sha256,
+                "records": closed.records,
+                "cdxj": cdxj_key,
+            }
+        )
+        self.crawler.stats.inc_value("archive/warc_files")
+        self.store.submit(cdxj_path, cdxj_key)
+        self.store.submit(closed.path, key)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    async def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.manifest = self._manifest(reason)
+            path = self._spool_root() / self._manifest_key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")  # written whole, then renamed
+            tmp.write_text(json.dumps(self.manifest, indent=2, default=str), encoding="utf-8")
+            tmp.replace(path)
+            self.store.submit(path, self._manifest_key)
+        # Uploads may take minutes: wait in a thread, so the reactor goes on meanwhile.
+        log.info("archive.closing", crawl_id=self.crawl_id, archive=self.uri)
+        self.summary = await maybe_deferred_to_future(threads.deferToThread(self.store.close))
+        self.crawler.stats.set_value("archive/pending_uploads", len(self.summary.pending))
+        log.info(
+            "archive.closed",
+            crawl_id=self.crawl_id,
+            archive=self.uri,
+            warc_files=len(self.files) + len(self._previous.get("files", [])),
+            pending=[str(p) for p in self.pending],
+        )
+
+    @property
+    def pending(self) -> list[Path]:
+        """Files still waiting in the spool when the crawl closed (empty before)."""
+        return [p.path for p in self.summary.pending] if self.summary else []
+
+    def _manifest(self, reason: str) -> dict:
+        files = list(self._previous.get("files", [])) + self.files
+        return {
+            "crawl_id": self.crawl_id,
+            "site": getattr(self.crawler.spider, "site_name", None),
+            "archive": self.uri,
+            "started": self._previous.get("started") or self.started.isoformat(),
+            "finished": datetime.now(UTC).isoformat(),
+            "finish_reason": reason,
+            "software": software(),
+            "files": files,
+            "totals": {
+                "files": len(files),
+                "bytes": sum(f["size"] for f in files),
+                "records": sum(sum(f["records"].values()) for f in files),
+            },
+            "stats": dict(self.crawler.stats.get_stats()),
+        }
+
+    def _load_previous_manifest(self) -> dict:
+        """A resumed crawl (same crawl id) extends the manifest of its earlier runs."""
+        try:
+            if self.store.exists(self._manifest_key):
+                return json.loads(self.store.read(self._manifest_key))
+        except (OSError, ValueError):
+            log.warning("archive.manifest_unreadable", key=self._manifest_key)
+        return {}
+
+    def _warcinfo(self, settings: BaseSettings) -> dict[str, str]:
+        robots = "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"
+        return {
+            "software": software(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+            "ip": _host_ip(),
+            "isPartOf": self.crawl_id,
+            "robots": robots,
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "operator": settings.get("ARCHIVE_OPERATOR") or "",
+        }
+
+
+def software() -> str:
+    return (
+        f"newsarchive/{crawler.__version__} Scrapy/{scrapy.__version__} "
+        f"Python/{platform.python_version()}"
+    )
+
+
+def _host_ip() -> str:
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return ""
