@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             template = templates[domain] = SiteTemplate(domain)
             for i in members:
                 start = time.perf_counter()
-                template.observe(pages[i].decode("utf-8", "replace"), truth[i]["url"])
+                template.observe(pages[i], truth[i]["url"])
                 learn_ms[i] = (time.perf_counter() - start) * 1000
 
     ours, base = [], []
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{args.worst} worst pages (newsarchive):")
     rows = []
-    for i, (p, r) in zip(ids, ours):
+    for i, (p, r) in zip(ids, ours, strict=True):
         f = 2 * p * r / (p + r) if p and p + r else 0.0
         rows.append((f, i, p, r))
     rows.sort()

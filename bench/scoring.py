@@ -47,7 +47,7 @@ def aggregate(scores: list[tuple[float | None, float]]) -> tuple[float, float, f
 def bootstrap_sd(
     scores: list[tuple[float | None, float]], rounds: int = 1000, seed: int = 0
 ) -> float:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - resampling, not a secret
     n = len(scores)
     values = []
     for _ in range(rounds):

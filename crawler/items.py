@@ -8,22 +8,24 @@ import scrapy
 class ArticleItem(scrapy.Item):
     """One article page as fetched, plus the pointer to its capture in the archive.
 
-    The spider fills the first group; ``pipelines.clean`` adds the article fields; ``pipelines.dedupe``
-    adds ``story_id`` / ``duplicate_of``.
+    The spider fills the first group; ``pipelines.clean`` decodes the page (``pipelines.decode``, as
+    ``newsarchive extract`` does) and adds the article fields; ``pipelines.dedupe`` adds
+    ``story_id`` / ``duplicate_of``. ``html``, ``content_type`` and ``encoding`` are not exported.
     """
 
     # as fetched (spider)
     url = scrapy.Field()  # the URL the spider asked for
     final_url = scrapy.Field()  # after redirects
     status = scrapy.Field()
-    html = scrapy.Field()  # decoded text of the page
-    encoding = scrapy.Field()  # the encoding used to decode ``html``
+    html = scrapy.Field()  # the body as fetched (bytes); the page as text once cleaned
+    content_type = scrapy.Field()  # its Content-Type header ("" if none): the declared charset
     site = scrapy.Field()
     crawl_id = scrapy.Field()
     hints = scrapy.Field()  # what a feed or news sitemap said of the page (title, published, ...)
     capture = scrapy.Field()  # {"warc_file", "offset", "length", "record_id", "date"}
 
     # cleaned (pipelines.clean)
+    encoding = scrapy.Field()  # the codec pipelines.decode decoded ``html`` with
     canonical_url = scrapy.Field()
     title = scrapy.Field()
     authors = scrapy.Field()

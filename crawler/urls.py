@@ -5,6 +5,10 @@ dropped, host lower-cased) plus what w3lib leaves alone: default ports and track
 (``utm_*``, ``fbclid``, ``gclid``, ...; the list is the ``DEDUPE_TRACKING_PARAMS`` setting, glob
 patterns allowed, matched case-insensitively).
 
+``UrlCanonicalizer.from_settings(settings)`` is that function with the configured list, compiled
+once: every component that keys something on a URL (request fingerprints, the WARC capture's
+revisit state, refetch validators, article dedupe) builds one, so they all agree on what one URL is.
+
 ``CanonicalRequestFingerprinter`` is a Scrapy request fingerprinter (``REQUEST_FINGERPRINTER_CLASS``)
 that hashes the canonical URL with the method and body, like Scrapy's default one, so
 ``?utm_source=x`` and ``#comments`` variants of a link are one request to the dupefilter.
@@ -24,9 +28,12 @@ from weakref import WeakKeyDictionary
 from scrapy.utils.python import to_unicode
 from w3lib.url import canonicalize_url as w3lib_canonicalize_url
 
+from crawler.meta import VERBATIM_URL
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 # Parameters that only say where a click came from; the page is the same without them. Sources:
 # Google Analytics / Ads, Meta, Microsoft, Mailchimp, HubSpot, Matomo/Piwik, Marketo, AT Internet,
@@ -132,40 +139,57 @@ def canonicalize_url(
     return w3lib_canonicalize_url(urlunsplit((scheme, netloc, parts.path, query, "")))
 
 
-def tracking_params_from_settings(settings) -> tuple[str, ...]:
+def _tracking_params_from_settings(settings: BaseSettings) -> tuple[str, ...]:
     """``DEDUPE_TRACKING_PARAMS`` (a list, or a comma-separated string from ``-s``)."""
-    return tuple(settings.getlist("DEDUPE_TRACKING_PARAMS", list(DEFAULT_TRACKING_PARAMS)))
+    return tuple(settings.getlist("DEDUPE_TRACKING_PARAMS"))
+
+
+class UrlCanonicalizer:
+    """:func:`canonicalize_url` with one list of tracking parameters, compiled once.
+
+    ``canonical = UrlCanonicalizer.from_settings(settings)``, then ``canonical(url) -> str``.
+    """
+
+    def __init__(self, tracking_params: Iterable[str] = DEFAULT_TRACKING_PARAMS) -> None:
+        self.tracking = tracking_matcher(tracking_params)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> UrlCanonicalizer:
+        """The canonicalizer of ``DEDUPE_TRACKING_PARAMS``."""
+        return cls(_tracking_params_from_settings(settings))
+
+    def __call__(self, url: str) -> str:
+        return canonicalize_url(url, self.tracking)
 
 
 class CanonicalRequestFingerprinter:
     """Request fingerprints over the canonical URL, method and body (Scrapy's default, minus noise).
 
-    Requests with ``meta["verbatim_url"]`` are fingerprinted on their URL as given, as Scrapy does.
+    Requests with ``meta[VERBATIM_URL]`` are fingerprinted on their URL as given, as Scrapy does.
     """
 
-    def __init__(self, tracking_params: Iterable[str] = DEFAULT_TRACKING_PARAMS) -> None:
-        self.tracking = tracking_matcher(tracking_params)
+    def __init__(self, canonicalize: UrlCanonicalizer | None = None) -> None:
+        self.canonicalize = canonicalize or UrlCanonicalizer()
         # Fingerprints are asked for several times per request (dupefilter, cache, slots).
         self._cache: WeakKeyDictionary[Request, bytes] = WeakKeyDictionary()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CanonicalRequestFingerprinter:
-        return cls(tracking_params_from_settings(crawler.settings))
+        return cls(UrlCanonicalizer.from_settings(crawler.settings))
 
     def fingerprint(self, request: Request) -> bytes:
         cached = self._cache.get(request)
         if cached is not None:
             return cached
-        if request.meta.get("verbatim_url"):
-            url = request.url
-        else:
-            url = canonicalize_url(request.url, self.tracking)
+        url = request.url if request.meta.get(VERBATIM_URL) else self.canonicalize(request.url)
         data = {
             "method": to_unicode(request.method),
             "url": url,
             "body": (request.body or b"").hex(),
             "headers": {},
         }
-        digest = hashlib.sha1(json.dumps(data, sort_keys=True).encode()).digest()
+        digest = hashlib.sha1(
+            json.dumps(data, sort_keys=True).encode(), usedforsecurity=False
+        ).digest()
         self._cache[request] = digest
         return digest

@@ -4,6 +4,11 @@ authors, dates, tags, body, ...) and drops pages that are not articles.
 Extraction itself is :func:`pipelines.extract.extract_article` (pure, also used by
 ``newsarchive extract`` and ``bench/extraction.py``); it runs off the reactor thread.
 
+The spider hands over the page as fetched: ``html`` the body bytes, ``content_type`` the
+``Content-Type`` header. Each page is decoded once, by :func:`pipelines.decode.page_text` (the
+decoding ``newsarchive extract`` uses: BOM, header charset, ``<meta>``, detection), and that text is
+what both the template learner and the extractor see; ``encoding`` is set to the codec it chose.
+
 Template learning and crawl order
 ---------------------------------
 Boilerplate is removed with a per-site template (:mod:`pipelines.template`) learned from the site's
@@ -16,9 +21,11 @@ own pages. The first article pages of a site arrive before anything is known abo
 2. an article item is *held* (its ``process_item`` awaits) until its site has been seen on
    ``CLEAN_TEMPLATE_MIN_PAGES`` pages. Held items are released early when the crawl has nothing
    left to fetch (no request in the downloader or scheduler: waiting longer would only end the crawl
-   with them still held), when ``CLEAN_HOLD_TIMEOUT`` seconds have passed, or when more than
-   ``CLEAN_HOLD_MAX`` items are held (memory bound). Items cleaned later see a template learned from
-   more pages; a released item is cleaned with what is known by then;
+   with them still held) or can fetch nothing until they go (the engine backs out: the held items'
+   responses count against ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``, or the spider is closing), when
+   ``CLEAN_HOLD_TIMEOUT`` seconds have passed, or when more than ``CLEAN_HOLD_MAX`` items are held
+   (memory bound). Items cleaned later see a template learned from more pages; a released item is
+   cleaned with what is known by then;
 3. the template persists in the crawl state (namespace ``template``, key = :func:`template_key`:
    the site name and the page's host, since each host of a site — www, amp, a partner's copy of
    the feed — has a layout of its own, and a story two hosts both carry is not template) when the
@@ -45,7 +52,10 @@ import structlog
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.config import float_setting, int_setting
 from crawler.signals import page_seen
+from crawler.state import CrawlState
+from pipelines.decode import NotHtml, page_text
 from pipelines.extract import FIELDS, empty_result, extract_article
 from pipelines.template import SiteTemplate
 
@@ -67,17 +77,18 @@ class CleanPipeline:
 
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("CLEAN_ENABLED", True):
+        if not settings.getbool("CLEAN_ENABLED"):
             raise NotConfigured("CLEAN_ENABLED is off")
+        self.check_settings(settings)
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_bytes = settings.getint("CLEAN_MAX_BYTES", 3_000_000)
-        self.timeout = settings.getfloat("CLEAN_TIMEOUT", 10.0)
-        self.min_words = settings.getint("CLEAN_MIN_WORDS", 30)
-        self.min_pages = settings.getint("CLEAN_TEMPLATE_MIN_PAGES", 5)
-        self.hold_timeout = settings.getfloat("CLEAN_HOLD_TIMEOUT", 30.0)
-        self.hold_max = settings.getint("CLEAN_HOLD_MAX", 200)
-        self.persist = settings.getbool("CLEAN_TEMPLATE_PERSIST", True)
+        self.max_bytes = int_setting(settings, "CLEAN_MAX_BYTES", minimum=1)
+        self.timeout = float_setting(settings, "CLEAN_TIMEOUT")
+        self.min_words = int_setting(settings, "CLEAN_MIN_WORDS")
+        self.min_pages = int_setting(settings, "CLEAN_TEMPLATE_MIN_PAGES")
+        self.hold_timeout = float_setting(settings, "CLEAN_HOLD_TIMEOUT")
+        self.hold_max = int_setting(settings, "CLEAN_HOLD_MAX")
+        self.persist = settings.getbool("CLEAN_TEMPLATE_PERSIST")
         self.templates: dict[str, SiteTemplate] = {}
         self._ready: dict[str, asyncio.Event] = {}
         self._held = 0
@@ -85,6 +96,14 @@ class CleanPipeline:
         self._watchdog: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._state = None
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        int_setting(settings, "CLEAN_MAX_BYTES", minimum=1)
+        for name in ("CLEAN_MIN_WORDS", "CLEAN_TEMPLATE_MIN_PAGES", "CLEAN_HOLD_MAX"):
+            int_setting(settings, name)
+        for name in ("CLEAN_TIMEOUT", "CLEAN_HOLD_TIMEOUT"):
+            float_setting(settings, name)
 
     @classmethod
     def from_crawler(cls, crawler) -> CleanPipeline:
@@ -96,8 +115,6 @@ class CleanPipeline:
     # templates ------------------------------------------------------------------------------
     def _crawl_state(self):
         if self._state is None and self.persist:
-            from crawler.state import CrawlState
-
             self._state = CrawlState.from_crawler(self.crawler)
         return self._state
 
@@ -113,31 +130,43 @@ class CleanPipeline:
                 log.info("clean.template_loaded", site=site, pages=tpl.pages)
         return tpl
 
-    def observe(self, site: str, url: str, html: str | bytes) -> bool:
+    def observe(
+        self, site: str, url: str, html: str | bytes, content_type: str | None = None
+    ) -> bool:
         """Let the learner of template ``site`` (a :func:`template_key`) see one page; True once
         it has seen enough pages.
 
-        Blocking (parses the page): call it off the reactor thread, or use :meth:`observe_async`.
+        ``html`` is the body as fetched (bytes, decoded with :func:`page_text` and the charset of
+        ``content_type``) or its text, already decoded. Blocking (parses the page): call it off the
+        reactor thread, or use :meth:`observe_async`.
         """
         tpl = self.template(site)
         if html and len(html) <= self.max_bytes:
             try:
+                if isinstance(html, bytes):
+                    html, _ = page_text(html, content_type)
                 if tpl.observe(html, url):
                     self.stats.inc_value("clean/pages_observed")
             except Exception as exc:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
                 log.warning("clean.observe_failed", site=site, url=url, error=repr(exc))
         return tpl.pages >= self.min_pages
 
-    async def observe_async(self, site: str, url: str, html: str | bytes) -> None:
+    async def observe_async(
+        self, site: str, url: str, html: str | bytes, content_type: str | None = None
+    ) -> None:
         """:meth:`observe` in a worker thread; wakes the site's held items when it is known."""
         self.template(site)  # created on the loop thread: the crawl state is read here, once
-        if await asyncio.to_thread(self.observe, site, url, html):
+        if await asyncio.to_thread(self.observe, site, url, html, content_type):
             self._event(site).set()
 
-    def page_seen(self, site: str, url: str, html: str | bytes, **kwargs: Any) -> None:
+    def page_seen(
+        self, site: str, url: str, html: str | bytes, content_type: str | None = None, **kwargs: Any
+    ) -> None:
         """Handler of :data:`page_seen`: learning runs in a worker thread, the spider goes on."""
         site = template_key(site, url)
-        task = asyncio.get_running_loop().create_task(self.observe_async(site, url, html))
+        task = asyncio.get_running_loop().create_task(
+            self.observe_async(site, url, html, content_type)
+        )
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -184,26 +213,42 @@ class CleanPipeline:
             self._watchdog = asyncio.get_running_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
-        # Held items keep the spider from going idle, so idleness cannot be awaited as a signal:
-        # when nothing is left to fetch, no further page of any site will come — release them all.
+        # Why a poll and not a signal: Scrapy counts an item in a pipeline as work in progress, so
+        # while one is held the spider never goes idle and ``spider_idle`` never comes; and
+        # ``scheduler_empty`` is only sent while the engine pulls requests, which it stops doing
+        # when it backs out, as it does once the held items' responses fill the scraper's slot.
+        # So, while items are held, the public engine state is read every _WATCH_INTERVAL.
         while self._held:
             await asyncio.sleep(_WATCH_INTERVAL)
-            if self._nothing_left_to_fetch():
-                self._release(reason="crawl_drained")
+            reason = self._no_page_coming()
+            if reason:
+                self._release(reason=reason)
                 return
 
-    def _nothing_left_to_fetch(self) -> bool:
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no engine (pipeline used outside a crawl): only the timeout releases
-            return False
-        if engine is None:
-            return False
-        if engine.downloader.active or getattr(engine, "_start", None) is not None:
-            return False
-        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
-        scheduler = getattr(slot, "scheduler", None)
-        return not (scheduler is not None and scheduler.has_pending_requests())
+    def _no_page_coming(self) -> str | None:
+        """Why no further page can arrive while items are held, or None if pages may still come.
+
+        ``crawl_drained``: nothing is downloading and the scheduler has nothing left; waiting
+        longer would only end the crawl with the items still held. ``crawl_stalled``: nothing is
+        downloading and the engine backs out (the held items' responses count against
+        ``SCRAPER_SLOT_MAX_ACTIVE_SIZE``, or the spider is closing, which waits for them): nothing
+        will be fetched until the items go.
+
+        Requests ``Spider.start()`` has yet to yield are not visible through a public API: a
+        ``start()`` that pauses while nothing else is in flight may see held items released early,
+        i.e. cleaned with a template learned from fewer pages (never lost, never delayed).
+        """
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if scheduler is None:  # outside a crawl, or before it starts: only the timeout releases
+            return None
+        if engine.downloader.active:
+            return None
+        if not scheduler.has_pending_requests():
+            return "crawl_drained"
+        if engine.needs_backout():
+            return "crawl_stalled"
+        return None
 
     # items ----------------------------------------------------------------------------------
     async def process_item(self, item):
@@ -215,9 +260,18 @@ class CleanPipeline:
         if len(html) > self.max_bytes:
             result = empty_result(url, "too_large")
         else:
-            await self.observe_async(site, url, html)
-            await self._wait_for_template(site)
-            result = await self._extract(item, html, url, site)
+            try:
+                text, encoding = await asyncio.to_thread(page_text, html, item.get("content_type"))
+            except NotHtml:
+                result = empty_result(url, "not_html")
+            else:
+                # From here on the item holds the page as text (what feeds and dedupe read).
+                item["html"] = text
+                if encoding:
+                    item["encoding"] = encoding
+                await self.observe_async(site, url, text)
+                await self._wait_for_template(site)
+                result = await self._extract(item, text, url, site)
         if not result["is_article"]:
             reason = result["skip_reason"] or "unknown"
             self.stats.inc_value(f"clean/skipped/{reason}")

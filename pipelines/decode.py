@@ -1,6 +1,10 @@
 """Bytes to text for article pages: charset from the HTTP header, the page's own declaration, or
 detection, and the checks that decide whether a body is HTML at all.
 
+The one decoding of pages in the project: the crawl (``pipelines.clean``, ``pipelines.dedupe``, from
+the body bytes and ``Content-Type`` the spider keeps) and ``newsarchive extract`` (saved files) both
+come through :func:`decode_html`, so a page cleans the same either way.
+
 The order follows the HTML standard's encoding sniffing (BOM, transport layer, ``<meta>``), then a
 strict UTF-8 attempt (most undeclared pages today are UTF-8), then statistical detection
 (charset-normalizer, already a trafilatura dependency) for legacy pages that declare nothing.
@@ -12,6 +16,7 @@ import codecs
 import gzip
 import re
 
+from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 # Bodies that are obviously not HTML: images, PDFs, archives. Checked on the first bytes only.
@@ -40,9 +45,12 @@ class NotHtml(ValueError):
     """The body is not an HTML document (binary, JSON, plain text without markup)."""
 
 
-def encoding_from_content_type(content_type: str | None) -> str | None:
+def encoding_from_content_type(content_type: str | bytes | None) -> str | None:
+    """The ``charset`` parameter of a ``Content-Type`` header value, if it has one."""
     if not content_type:
         return None
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
     match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
     return match.group(1) if match else None
 
@@ -62,8 +70,6 @@ def detect_encoding(body: bytes, declared: str | None = None) -> tuple[str, str]
         return "utf-8", "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
     best = from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         try:
@@ -99,3 +105,15 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     if not _MARKUP.search(text[:65536].encode("utf-8", "ignore")):
         raise NotHtml("no HTML markup")
     return text, codec
+
+
+def page_text(page: bytes | str, content_type: str | bytes | None = None) -> tuple[str, str | None]:
+    """The text of a fetched page and the codec it was decoded with; raises :class:`NotHtml`.
+
+    ``page`` is the body as fetched (bytes), decoded by :func:`decode_html` with the charset of its
+    ``content_type`` header. Text a caller already decoded is used as it is, less the control
+    characters :func:`decode_html` drops too; its codec is then None.
+    """
+    if isinstance(page, bytes):
+        return decode_html(page, encoding_from_content_type(content_type))
+    return _CONTROL.sub("", page), None

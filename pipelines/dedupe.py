@@ -38,17 +38,27 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
+from crawler.config import (
+    ConfigError,
+    choice_setting,
+    float_setting,
+    int_setting,
+    project_defaults,
+)
 from crawler.dedupe_state import DedupeState, parse_duration
-from crawler.urls import canonicalize_url, tracking_matcher, tracking_params_from_settings
+from crawler.urls import UrlCanonicalizer
+from pipelines.decode import NotHtml, page_text
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_NEAR_THRESHOLD = 0.45
-DEFAULT_NUM_PERM = 128
-DEFAULT_SHINGLE_SIZE = 5
+# The crawl's defaults (crawler/settings.py), for callers outside a crawl (benchmarks, tests).
+DEFAULT_NEAR_THRESHOLD = project_defaults().getfloat("DEDUPE_NEAR_THRESHOLD")
+DEFAULT_NUM_PERM = project_defaults().getint("DEDUPE_NUM_PERM")
+DEFAULT_SHINGLE_SIZE = project_defaults().getint("DEDUPE_SHINGLE_SIZE")
 MODES = ("flag", "drop")
 
 # Stored with every signature: values from another scheme, seed or size cannot be compared.
@@ -152,35 +162,7 @@ class StoryIndex:
 
 def story_id_for(canonical_url: str) -> str:
     """A story is named after its first capture's URL: stable, and the same on every node."""
-    return "story-" + hashlib.sha1(canonical_url.encode()).hexdigest()[:16]
-
-
-def check_settings(settings) -> None:
-    """Raise ValueError naming the first dedupe setting with a wrong value (the CLI shows it)."""
-    mode = str(settings.get("DEDUPE_MODE", "flag")).strip().lower()
-    if mode not in MODES:
-        raise ValueError(
-            f"DEDUPE_MODE={settings.get('DEDUPE_MODE')!r}: expected one of {', '.join(MODES)}"
-        )
-    value = settings.get("DEDUPE_NEAR_THRESHOLD", DEFAULT_NEAR_THRESHOLD)
-    try:
-        threshold = float(value)
-    except (TypeError, ValueError):
-        threshold = -1.0
-    if not 0 < threshold <= 1:
-        raise ValueError(f"DEDUPE_NEAR_THRESHOLD={value!r}: expected a number in (0, 1]")
-    for name, default, low in (
-        ("DEDUPE_NUM_PERM", DEFAULT_NUM_PERM, 16),
-        ("DEDUPE_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE, 1),
-    ):
-        value = settings.get(name, default)
-        try:
-            ok = int(value) >= low and float(value) == int(value)
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise ValueError(f"{name}={value!r}: expected a whole number >= {low}")
-    parse_duration(settings.get("ARTICLE_RECRAWL_AFTER"))
+    return "story-" + hashlib.sha1(canonical_url.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def main_text(item: Any) -> str:
@@ -191,27 +173,39 @@ def main_text(item: Any) -> str:
     html = item.get("html")
     if not html:
         return ""
+    try:
+        text, _ = page_text(html, item.get("content_type"))
+    except NotHtml:
+        return ""
     # Small on purpose: until the clean pipeline fills ``body`` this is what stories compare.
-    return trafilatura.extract(html, include_comments=False, include_tables=False) or ""
+    return trafilatura.extract(text, include_comments=False, include_tables=False) or ""
 
 
 class DedupePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        check_settings(settings)
+        self.check_settings(settings)
         self.stats = crawler.stats
-        self.mode = str(settings.get("DEDUPE_MODE", "flag")).strip().lower()
-        threshold = settings.getfloat("DEDUPE_NEAR_THRESHOLD", DEFAULT_NEAR_THRESHOLD)
-        num_perm = settings.getint("DEDUPE_NUM_PERM", DEFAULT_NUM_PERM)
-        self.signer = Signer(num_perm, settings.getint("DEDUPE_SHINGLE_SIZE", DEFAULT_SHINGLE_SIZE))
+        self.mode = choice_setting(settings, "DEDUPE_MODE", MODES)
+        threshold = _threshold(settings)
+        num_perm = int_setting(settings, "DEDUPE_NUM_PERM", minimum=16)
+        self.signer = Signer(num_perm, int_setting(settings, "DEDUPE_SHINGLE_SIZE", minimum=1))
         self.index = StoryIndex(threshold, num_perm)
-        self.tracking = tracking_matcher(tracking_params_from_settings(settings))
+        self.canonicalize = UrlCanonicalizer.from_settings(settings)
         self.state = DedupeState.from_crawler(crawler)
         self.exported: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         return cls(crawler)
+
+    @classmethod
+    def check_settings(cls, settings: BaseSettings) -> None:
+        choice_setting(settings, "DEDUPE_MODE", MODES)
+        _threshold(settings)
+        int_setting(settings, "DEDUPE_NUM_PERM", minimum=16)
+        int_setting(settings, "DEDUPE_SHINGLE_SIZE", minimum=1)
+        parse_duration(settings.get("ARTICLE_RECRAWL_AFTER"))
 
     async def open_spider(self) -> None:
         await maybe_deferred_to_future(threads.deferToThread(self._load_index))
@@ -233,16 +227,14 @@ class DedupePipeline:
         log.info("dedupe.index_loaded", signatures=loaded)
 
     async def process_item(self, item: Any) -> Any:
-        url = canonicalize_url(
-            item.get("canonical_url") or item.get("final_url") or item["url"], self.tracking
-        )
+        url = self.canonicalize(item.get("canonical_url") or item.get("final_url") or item["url"])
         if url in self.exported:
             self.stats.inc_value("dedupe/url_duplicates")
             raise DropItem(f"same article as an earlier item this crawl: {url}")
         self.exported.add(url)
         for variant in {url, item.get("url"), item.get("final_url")}:
             if variant:
-                self.state.mark_archived(canonicalize_url(variant, self.tracking))
+                self.state.mark_archived(self.canonicalize(variant))
 
         sig = await maybe_deferred_to_future(threads.deferToThread(self._sign, item))
         # No await from here on: query and insert are one step, so two copies processed at once
@@ -298,3 +290,11 @@ class DedupePipeline:
             return
         self.index.add(url, sig, story_id)
         self.state.remember_signature(url, story_id, self.signer.encode(sig))
+
+
+def _threshold(settings: BaseSettings) -> float:
+    """``DEDUPE_NEAR_THRESHOLD``: an estimated Jaccard similarity, in (0, 1]."""
+    threshold = float_setting(settings, "DEDUPE_NEAR_THRESHOLD", maximum=1.0)
+    if threshold == 0:
+        raise ConfigError("setting DEDUPE_NEAR_THRESHOLD=0: expected a number in (0, 1]")
+    return threshold

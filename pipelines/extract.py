@@ -29,20 +29,23 @@ from copy import deepcopy
 from typing import Any
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
-from pipelines.decode import NotHtml, decode_html
+from crawler.config import project_defaults
+from pipelines.decode import NotHtml, decode_html, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
 from pipelines.template import SiteTemplate
 
 EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
 
-DEFAULT_MAX_BYTES = 3_000_000
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MIN_WORDS = 30
+# The crawl's defaults (crawler/settings.py), for callers outside a crawl (extract CLI, benchmarks).
+DEFAULT_MAX_BYTES = project_defaults().getint("CLEAN_MAX_BYTES")
+DEFAULT_TIMEOUT = project_defaults().getfloat("CLEAN_TIMEOUT")
+DEFAULT_MIN_WORDS = project_defaults().getint("CLEAN_MIN_WORDS")
 
 FIELDS = (
     "url",
@@ -119,7 +122,7 @@ def parse_page(
     if isinstance(body, bytes):
         text, encoding = decode_html(body, declared_encoding)
     else:
-        text, encoding = body.replace("\x00", ""), None
+        text, encoding = page_text(body)
     return load_html(text), encoding, text
 
 
@@ -322,8 +325,8 @@ def _unique_lines(text: str) -> list[str]:
     # a long line met again is such a copy, not the article saying the same thing twice.
     seen: set[str] = set()
     lines = []
-    for line in text.split("\n"):
-        line = line.strip()
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
         if not line:
             continue
         if len(line) >= _DUP_MIN_CHARS:
@@ -429,8 +432,6 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
 
 
 def _htmldate(tree: etree._Element, url: str) -> str | None:
-    from htmldate import find_date
-
     try:
         found = find_date(tree, url=url or None, extensive_search=False, original_date=True)
     except Exception:  # noqa: BLE001 - a heuristic that fails gives no date, not a failed page

@@ -1,21 +1,21 @@
-"""``newsarchive extract FILE... [--url URL] [--base-url-map urls.json]``: the crawl's cleaning on
-saved pages (``.html`` or ``.html.gz``), one JSON line per file on stdout.
+"""What ``newsarchive extract FILE... [--url URL] [--base-url-map urls.json]`` does (the command
+and its options are defined in ``crawler/cli.py``): the crawl's cleaning on saved pages (``.html``
+or ``.html.gz``), one JSON line per file on stdout.
 
 Files are grouped by site (the host of their URL; files without a URL by their directory) and the
 template learner sees every file of a group before any is cleaned, as the crawl's learner sees a
 site's pages: cleaning a batch of one site's pages removes that site's boilerplate.
 
 ``--url`` gives the URL of the file(s) (a single page, usually); ``--base-url-map`` a JSON object
-mapping a file's path, name, or name without ``.html``/``.html.gz`` to its URL.
-Also runnable as ``python -m pipelines.extract_cli``.
+mapping a file's path, name, or name without ``.html``/``.html.gz`` to its URL. A file is decoded
+as the crawl decodes a page (:func:`pipelines.decode.decode_html`), with no header charset: a saved
+file has none.
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import IO
@@ -97,18 +97,3 @@ def extract_command(
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
     return status
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="newsarchive extract", description="Clean saved pages like the crawl does."
-    )
-    parser.add_argument("files", nargs="+", metavar="FILE", help=".html or .html.gz")
-    parser.add_argument("--url", help="URL of the page(s)")
-    parser.add_argument("--base-url-map", help="JSON object: file (path, name or stem) -> URL")
-    args = parser.parse_args(argv)
-    return extract_command(args.files, args.url, args.base_url_map, sys.stdout)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -92,6 +92,9 @@ def normalize_date(value: Any) -> str | None:
 
 
 # JSON-LD -----------------------------------------------------------------------------------
+# Read here rather than with extruct: extruct raises on a script that is still not JSON after its
+# retry (one broken script loses every script of the page), matches the ``type`` attribute
+# byte for byte and leaves CDATA wrappers in; pages in the wild have all three.
 def jsonld_objects(root: etree._Element) -> list[dict]:
     """Every JSON object in the page's JSON-LD scripts, ``@graph`` and lists flattened."""
     found: list[dict] = []

@@ -32,6 +32,8 @@ from typing import Any
 
 from lxml import etree, html
 
+from pipelines.decode import decode_html
+
 FORMAT_VERSION = 1
 
 # Inline elements: their text belongs to the enclosing block.
@@ -143,7 +145,7 @@ def iter_blocks(root: etree._Element) -> Iterator[Block]:
         el, parent_path = stack.pop()
         if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
             continue
-        path = (parent_path + (_signature(el),))[-_PATH_DEPTH:]
+        path = (*parent_path, _signature(el))[-_PATH_DEPTH:]
         pieces = [el.text or ""]
         link_chars = 0
         children = []
@@ -179,8 +181,6 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
         return page
     if isinstance(page, bytes):
         # Decoded exactly as extraction decodes it, so both see the same text (and keys).
-        from pipelines.decode import decode_html
-
         page, _ = decode_html(page)
     return html.document_fromstring(page)
 

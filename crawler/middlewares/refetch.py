@@ -2,13 +2,13 @@
 
 A downloader middleware driven by two request meta keys the news spider sets:
 
-- ``meta["article"] = True``: an article link. If its canonical URL was archived by an earlier
+- ``meta[ARTICLE] = True``: an article link. If its canonical URL was archived by an earlier
   crawl (``dedupe.archived`` in the crawl state) and ``ARTICLE_RECRAWL_AFTER`` has not passed,
   the request is dropped (``IgnoreRequest``; stat ``dedupe/article_already_archived``).
-- ``meta["refetch"] = True``: a page fetched every crawl (section, feed, sitemap). It is sent with
+- ``meta[REFETCH] = True``: a page fetched every crawl (section, feed, sitemap). It is sent with
   ``If-None-Match`` / ``If-Modified-Since`` from the validators of its last 200 answer, and a 200
   answer's new validators are stored. A ``304`` reaches the spider callback (the middleware adds
-  304 to ``meta["handle_httpstatus_list"]``) with ``meta["not_modified"] = True``.
+  304 to ``meta["handle_httpstatus_list"]``) with ``meta[NOT_MODIFIED] = True`` (keys: :mod:`crawler.meta`).
 
 Place it before the WARC capture middleware (so the archived request carries the conditional
 headers) and before RedirectMiddleware (600, so it sees the final answer): priority 560.
@@ -25,12 +25,14 @@ import structlog
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.dedupe_state import DedupeState, parse_duration
-from crawler.urls import canonicalize_url, tracking_matcher, tracking_params_from_settings
+from crawler.meta import ARTICLE, CONDITIONAL, NOT_MODIFIED, REFETCH
+from crawler.urls import UrlCanonicalizer
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
 log = structlog.get_logger(__name__)
 
@@ -38,27 +40,31 @@ log = structlog.get_logger(__name__)
 class RefetchMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("DEDUPE_REFETCH_ENABLED", True):
+        if not settings.getbool("DEDUPE_REFETCH_ENABLED"):
             raise NotConfigured
         self.stats = crawler.stats
         self.recrawl_after = parse_duration(settings.get("ARTICLE_RECRAWL_AFTER"))
-        self.tracking = tracking_matcher(tracking_params_from_settings(settings))
+        self.canonicalize = UrlCanonicalizer.from_settings(settings)
         self.state = DedupeState.from_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RefetchMiddleware:
         return cls(crawler)
 
+    @classmethod
+    def check_settings(cls, settings: BaseSettings) -> None:
+        parse_duration(settings.get("ARTICLE_RECRAWL_AFTER"))
+
     def process_request(self, request: Request) -> None:
         meta = request.meta
-        if meta.get("article"):
-            url = canonicalize_url(request.url, self.tracking)
+        if meta.get(ARTICLE):
+            url = self.canonicalize(request.url)
             if self.state.archived_recently(url, self.recrawl_after):
                 self.stats.inc_value("dedupe/article_already_archived")
                 log.debug("dedupe.article_already_archived", url=url)
                 raise IgnoreRequest(f"already archived: {url}")
-        elif meta.get("refetch"):
-            validators = self.state.validators(canonicalize_url(request.url, self.tracking))
+        elif meta.get(REFETCH):
+            validators = self.state.validators(self.canonicalize(request.url))
             sent = False
             if validators["etag"] and b"If-None-Match" not in request.headers:
                 request.headers[b"If-None-Match"] = validators["etag"]
@@ -70,20 +76,20 @@ class RefetchMiddleware:
                 allowed = list(meta.get("handle_httpstatus_list", ()))
                 if 304 not in allowed:
                     meta["handle_httpstatus_list"] = [*allowed, 304]
-                meta["conditional"] = True
+                meta[CONDITIONAL] = True
                 self.stats.inc_value("dedupe/conditional_requests")
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not request.meta.get("refetch"):
+        if not request.meta.get(REFETCH):
             return response
-        if response.status == 304 and request.meta.get("conditional"):
-            request.meta["not_modified"] = True
+        if response.status == 304 and request.meta.get(CONDITIONAL):
+            request.meta[NOT_MODIFIED] = True
             self.stats.inc_value("dedupe/not_modified")
         elif response.status == 200:
             etag = response.headers.get(b"ETag")
             last_modified = response.headers.get(b"Last-Modified")
             self.state.remember_validators(
-                canonicalize_url(response.url, self.tracking),
+                self.canonicalize(response.url),
                 etag.decode("latin-1") if etag else None,
                 last_modified.decode("latin-1") if last_modified else None,
             )
