@@ -27,10 +27,13 @@ from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.crawl_id import crawl_id
+
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
 
 log = structlog.get_logger(__name__)
 
@@ -56,11 +59,9 @@ class RedisFrontier:
 
 def frontier_key(crawler: Crawler, template: str) -> str:
     """``template`` filled with this crawl's prefix, crawl id and spider name."""
-    from crawler.archive.session import ArchiveSession  # the crawl id is the archive's
-
     return template % {
         "prefix": crawler.settings.get("STATE_REDIS_PREFIX") or "newsarchive",
-        "crawl_id": ArchiveSession.from_crawler(crawler).crawl_id,
+        "crawl_id": crawl_id(crawler.settings),
         "spider": crawler.spider.name if crawler.spider else "",
     }
 
@@ -74,31 +75,33 @@ class RedisFrontierScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> RedisFrontierScheduler:
         instance = super().from_crawler(crawler)
         instance.crawler = crawler
+        instance.stats = SpiderlessStats(crawler.stats)
         return instance
 
     def open(self, spider: Spider) -> None:
-        assert self.crawler is not None
+        if self.crawler is None:
+            raise RuntimeError("RedisFrontierScheduler must be built with from_crawler")
         self.queue_key = frontier_key(self.crawler, self.queue_key)
         super().open(spider)
         log.info(
             "frontier.opened", queue=self.queue_key, dupefilter=self.df.key, pending=len(self.queue)
         )
 
-    # scrapy-redis 0.9 passes ``spider=`` to the stats collector, which Scrapy 2.19 deprecates
-    # with a warning in every crawl: same two methods, stats counted here.
-    def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
-        self.crawler.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
-        return True
 
-    def next_request(self) -> Request | None:
-        request = self.queue.pop(self.idle_before_close)
-        if request is not None:
-            self.crawler.stats.inc_value("scheduler/dequeued/redis")
-        return request
+class SpiderlessStats:
+    """The crawler's stats collector for scrapy-redis 0.9, which still passes ``spider=`` to it:
+    Scrapy 2.19 deprecates that argument with a warning in every crawl, and ignores it."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    def inc_value(
+        self, key: str, count: int = 1, start: int = 0, spider: Spider | None = None
+    ) -> None:
+        self.stats.inc_value(key, count, start)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stats, name)  # anything else scrapy-redis may read, unchanged
 
 
 class CanonicalRedisDupeFilter(RFPDupeFilter):

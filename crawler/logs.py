@@ -1,23 +1,45 @@
 """Structured logs: every line, Scrapy's own included, goes through structlog.
 
 JSON lines when stderr is not a terminal (``LOG_JSON=True`` forces them, ``False`` forbids them),
-readable lines on a terminal. Scrapy builds its root log handler inside ``Crawler``; the
-:class:`StructuredLogs` extension swaps that handler's formatter for structlog's, so ``scrapy crawl``
-and scrapyd runs log the same way as ``newsarchive crawl``. Secret values from the environment
-(AWS keys, passwords in ``REDIS_URL``) are masked in every line.
+readable lines on a terminal. Secret values from the environment (AWS keys, passwords in URLs
+such as ``REDIS_URL``) are masked in every line.
+
+Scrapy builds (and, inside ``Crawler``, rebuilds) its root log handler itself, writing to stderr
+or to ``LOG_FILE`` (scrapyd), with ``logging.Formatter(LOG_FORMAT)``. Two documented hooks route
+it through structlog without touching Scrapy's code:
+
+- :func:`install_structured_records` installs a log record factory
+  (:func:`logging.setLogRecordFactory`): every record carries its structlog line as the attribute
+  :data:`RECORD_ATTR`, rendered only when a handler formats the record (a DEBUG record the handler
+  filters out is never rendered);
+- ``crawler/settings.py`` sets ``LOG_FORMAT`` to :data:`LOG_FORMAT`, so Scrapy's handler prints
+  exactly that line.
+
+``crawler/settings.py`` installs the factory when Scrapy loads it, before Scrapy's version banner;
+the :class:`StructuredLogs` extension applies ``LOG_JSON`` once the crawl's settings are known. So
+``scrapy crawl``, scrapyd and ``newsarchive crawl`` (whose own handler :func:`configure` installs)
+log the same lines.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import sys
+from typing import TYPE_CHECKING
 
 import structlog
 
-_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+from crawler.redact import redact_text
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+RECORD_ATTR = "structlog_line"
+LOG_FORMAT = f"%({RECORD_ATTR})s"  # the LOG_FORMAT of crawler/settings.py
+
+# Set on a record by stdlib formatters (and by the record factory): never fields of the event.
+_FORMATTER_ATTRS = ("message", "asctime", RECORD_ATTR)
 
 
 def _shared_processors() -> list:
@@ -29,14 +51,16 @@ def _shared_processors() -> list:
     ]
 
 
+def _drop_formatter_attrs(_logger, _name, event_dict: dict) -> dict:
+    for key in _FORMATTER_ATTRS:
+        event_dict.pop(key, None)
+    return event_dict
+
+
 def _redact(_logger, _name, event_dict: dict) -> dict:
-    secrets = [os.environ[k] for k in _SECRET_ENV if os.environ.get(k)]
     for key, value in event_dict.items():
         if isinstance(value, str):
-            value = _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", value)
-            for secret in secrets:
-                value = value.replace(secret, "***")
-            event_dict[key] = value
+            event_dict[key] = redact_text(value)
     return event_dict
 
 
@@ -50,7 +74,11 @@ def formatter(json_lines: bool | None = None) -> logging.Formatter:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*_shared_processors(), structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[
+            *_shared_processors(),
+            structlog.stdlib.ExtraAdder(),
+            _drop_formatter_attrs,
+        ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -100,34 +128,67 @@ def json_lines_setting(settings) -> bool | None:
     return str(value).lower() in ("1", "true", "yes")
 
 
-def install_scrapy_formatter(json_lines: bool | None = None) -> logging.Formatter:
-    """Make Scrapy build its root log handler with our formatter, and re-format the current one.
+class _StructuredLine:
+    """A record's structlog line, rendered the first time a handler's formatter asks for it."""
 
-    Scrapy builds (and, inside ``Crawler``, rebuilds) that handler through
-    ``scrapy.utils.log._get_formatter``: the one place where its log lines can be routed through
-    structlog from the first line on.
+    __slots__ = ("_formatter", "_line", "_record")
+
+    def __init__(self, record: logging.LogRecord, formatter: logging.Formatter) -> None:
+        self._record = record
+        self._formatter = formatter
+        self._line: str | None = None
+
+    def __str__(self) -> str:
+        if self._line is None:
+            record = self._record
+            self._line = self._formatter.format(record)
+            # The line holds the traceback already; left on the record, logging.Formatter would
+            # print it again after the line, as raw text (no longer one JSON object per line).
+            record.exc_info = record.exc_text = record.stack_info = None
+        return self._line
+
+
+class StructuredRecordFactory:
+    """A log record factory: the records of ``make_record`` (the factory it replaces), each with
+    its structlog line as the attribute :data:`RECORD_ATTR`."""
+
+    def __init__(self, make_record, json_lines: bool | None = None) -> None:
+        self.make_record = make_record
+        self.formatter = formatter(json_lines)
+
+    def __call__(self, *args, **kwargs) -> logging.LogRecord:
+        record = self.make_record(*args, **kwargs)
+        setattr(record, RECORD_ATTR, _StructuredLine(record, self.formatter))
+        return record
+
+
+def install_structured_records(json_lines: bool | None = None) -> StructuredRecordFactory:
+    """Give every log record from now on its structlog line (JSON lines or readable ones).
+
+    Installs a :class:`StructuredRecordFactory` once; called again, it switches the lines of the
+    records that follow between JSON and readable.
     """
-    from scrapy.utils import log as scrapy_log
-
     _configure_structlog()
-    ours = formatter(json_lines)
-    scrapy_log._get_formatter = lambda handler, settings: ours
-    handler = scrapy_log.get_scrapy_root_handler()
-    for h in [handler] if handler else logging.getLogger().handlers:
-        h.setFormatter(ours)
-    return ours
+    factory = logging.getLogRecordFactory()
+    if isinstance(factory, StructuredRecordFactory):
+        factory.formatter = formatter(json_lines)
+        return factory
+    factory = StructuredRecordFactory(factory, json_lines)
+    logging.setLogRecordFactory(factory)
+    return factory
 
 
 class StructuredLogs:
-    """Extension: apply ``LOG_JSON`` to the log handler Scrapy installed (see install_scrapy_formatter).
+    """Extension: apply ``LOG_JSON`` to the structured lines (see the module doc).
 
-    ``crawler/settings.py`` already installs the formatter when Scrapy loads it, so even the
-    lines Scrapy logs before any component exists (its version banner) are structured.
+    ``crawler/settings.py`` already installed the record factory when Scrapy loaded it, so even
+    the lines Scrapy logs before any component exists (its version banner) are structured; they
+    are JSON unless stderr is a terminal, whatever ``LOG_JSON`` says.
     """
 
-    def __init__(self, settings) -> None:
-        install_scrapy_formatter(json_lines_setting(settings))
+    def __init__(self, settings: BaseSettings) -> None:
+        install_structured_records(json_lines_setting(settings))
 
     @classmethod
-    def from_crawler(cls, crawler) -> StructuredLogs:
+    def from_crawler(cls, crawler: Crawler) -> StructuredLogs:
         return cls(crawler.settings)

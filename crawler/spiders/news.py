@@ -6,7 +6,7 @@ articles recognised by URL heuristics). Each article page yields one :class:`Art
 other page is only archived (by the capture middleware) and mined for links.
 
 Requests for pages that change between crawls (sections, feeds, sitemaps) carry
-``meta["refetch"] = True``; article requests carry ``meta["article"] = True``: the dedupe
+``meta[REFETCH] = True``; article requests carry ``meta[ARTICLE] = True`` (:mod:`crawler.meta`): the dedupe
 components use them to re-fetch conditionally and to skip articles archived before.
 """
 
@@ -19,11 +19,13 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import scrapy
 from lxml import etree
 from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
 
-from crawler.archive.session import ArchiveSession
+from crawler.crawl_id import crawl_id
 from crawler.items import ArticleItem
+from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITEMAP_DEPTH
 from crawler.signals import page_seen
 from crawler.sites import Site, adhoc_site, load_site
 
@@ -39,10 +41,27 @@ _NEXT_TEXT = re.compile(
     r"^\s*(next|older|more|suivant|weiter|siguiente|›|»|→|>)\W*\s*$", re.IGNORECASE
 )
 _PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
-_SKIP_EXTENSIONS = re.compile(
-    r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|gz|mp[34]|mov|avi|woff2?|ttf)$", re.IGNORECASE
-)
 _MAX_SITEMAP_DEPTH = 3
+
+# Links to these are page assets and media, never sections or articles. Not Scrapy's
+# IGNORED_EXTENSIONS: that list lets fonts and .gz through, and drops pages whose path merely ends
+# like a file type, as news sites' tag pages do (/topics/mistral.ai, /tags/abc.net.au).
+_SKIP_EXTENSIONS = "jpg jpeg png gif webp svg ico css js woff woff2 ttf pdf zip gz mp3 mp4 mov avi"
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+_LINK_EXTRACTOR = LinkExtractor(
+    allow=r"^https?://",
+    tags="a",
+    attrs="href",
+    deny_extensions=_SKIP_EXTENSIONS.split(),
+    process_value=_without_fragment,
+    canonicalize=False,
+    unique=True,
+)
 
 
 class NewsSpider(scrapy.Spider):
@@ -86,16 +105,17 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         site = self.site
-        assert site is not None
+        if site is None:
+            raise RuntimeError("NewsSpider must be built with from_crawler")
         for url in site.start_urls:
             yield self._section_request(url, page=0, hops=0)
         for url in site.feeds:
-            yield scrapy.Request(url, self.parse_feed, meta={"refetch": True, "kind": "feed"})
+            yield scrapy.Request(url, self.parse_feed, meta={REFETCH: True, KIND: "feed"})
         for url in site.sitemaps:
             yield scrapy.Request(
                 url,
                 self.parse_sitemap,
-                meta={"refetch": True, "kind": "sitemap", "sitemap_depth": 0},
+                meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: 0},
             )
 
     # --- sections --------------------------------------------------------------------------------
@@ -104,7 +124,7 @@ class NewsSpider(scrapy.Spider):
         return scrapy.Request(
             url,
             self.parse_section,
-            meta={"refetch": True, "kind": "section", "page": page, "hops": hops},
+            meta={REFETCH: True, KIND: "section", PAGE: page, HOPS: hops},
         )
 
     def parse_section(self, response: Response):
@@ -113,36 +133,34 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("news/sections")
         # the cleaning pipeline learns the site's template from its non-article pages too
         self.crawler.signals.send_catch_log(
-            signal=page_seen, site=self.site_name, url=response.url, html=response.text
+            signal=page_seen,
+            site=self.site_name,
+            url=response.url,
+            html=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
         )
         site = self.site
         links = self._links(response)
         for url in links:
             if self.is_article(url):
                 yield self._article_request(url)
-        page = response.meta.get("page", 0)
+        page = response.meta.get(PAGE, 0)
         if page < site.pagination_depth:
             next_url = self._next_page(response, links)
             if next_url:
-                yield self._section_request(next_url, page=page + 1, hops=response.meta["hops"])
-        if site.adhoc and response.meta.get("hops", 0) == 0 and page == 0:
+                yield self._section_request(next_url, page=page + 1, hops=response.meta[HOPS])
+        if site.adhoc and response.meta.get(HOPS, 0) == 0 and page == 0:
             # An ad-hoc crawl also walks one level of same-site section-like links.
             for url in links:
                 if not self.is_article(url) and _looks_like_section(url):
                     yield self._section_request(url, page=0, hops=1)
 
     def _links(self, response: TextResponse) -> list[str]:
-        seen: dict[str, None] = {}
-        for href in response.xpath("//a/@href").getall():
-            href = href.strip()
-            if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
-                continue
-            url = urljoin(response.url, href).split("#", 1)[0]
-            if url.startswith(("http://", "https://")) and not _SKIP_EXTENSIONS.search(
-                urlsplit(url).path
-            ):
-                seen.setdefault(url, None)
-        return list(seen)
+        """The page's http(s) links in page order, each once, without fragments; not limited to
+        ``allowed_domains`` (OffsiteMiddleware and :meth:`is_article` decide that), and without
+        the page itself (``#top``, ``#main`` and the like)."""
+        here = _without_fragment(response.url)
+        return [link.url for link in _LINK_EXTRACTOR.extract_links(response) if link.url != here]
 
     def _next_page(self, response: TextResponse, links: list[str]) -> str | None:
         for href in response.xpath(
@@ -205,14 +223,14 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("news/sitemaps")
         tag = etree.QName(root).localname
         if tag == "sitemapindex":
-            depth = response.meta.get("sitemap_depth", 0)
+            depth = response.meta.get(SITEMAP_DEPTH, 0)
             if depth >= _MAX_SITEMAP_DEPTH:
                 return
             for loc in root.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()"):
                 yield scrapy.Request(
                     urljoin(response.url, loc.strip()),
                     self.parse_sitemap,
-                    meta={"refetch": True, "kind": "sitemap", "sitemap_depth": depth + 1},
+                    meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: depth + 1},
                 )
             return
         for entry in root.xpath("//*[local-name()='url']"):
@@ -255,7 +273,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_request(self, url: str, hints: dict | None = None) -> scrapy.Request:
         return scrapy.Request(
-            url, self.parse_article, meta={"article": True, "kind": "article", "hints": hints or {}}
+            url, self.parse_article, meta={ARTICLE: True, KIND: "article", HINTS: hints or {}}
         )
 
     def parse_article(self, response: Response):
@@ -271,22 +289,19 @@ class NewsSpider(scrapy.Spider):
             url=redirects[0],
             final_url=response.url,
             status=response.status,
-            html=response.text,
-            encoding=response.encoding,
+            # Bytes and header, not response.text: the clean pipeline decodes them as
+            # `newsarchive extract` decodes a saved page (pipelines.decode).
+            html=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
             site=self.site_name,
-            crawl_id=_crawl_id_of(self.crawler),
-            hints=response.meta.get("hints") or {},
-            capture=response.meta.get("capture"),
+            crawl_id=crawl_id(self.crawler.settings),
+            hints=response.meta.get(HINTS) or {},
+            capture=response.meta.get(CAPTURE),
         )
 
 
 def _from_cmdline(settings, name: str) -> bool:
     return (settings.getpriority(name) or 0) >= SETTINGS_PRIORITIES["cmdline"]
-
-
-def _crawl_id_of(crawler) -> str | None:
-    session = ArchiveSession.current(crawler)
-    return session.crawl_id if session else None
 
 
 def _looks_like_section(url: str) -> bool:
