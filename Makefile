@@ -11,7 +11,7 @@ DEMO_PORT ?= 8765
 DEMO_ARCHIVE ?= ./archive
 PYTEST_ARGS ?=
 
-.PHONY: demo test install bench bench-extract bench-upload bench-dedupe lint clean
+.PHONY: demo test test-fast install bench bench-extract bench-upload bench-dedupe lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed $(PYWB_VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The tier to run on every change (seconds): unit and golden-record tests, no crawl, no server.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "fast and not e2e" $(PYTEST_ARGS)
+
 bench: bench-extract bench-upload bench-dedupe
 
 bench-extract: $(VENV)/.installed
@@ -47,6 +51,7 @@ bench-dedupe: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) .pytest_cache

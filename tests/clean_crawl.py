@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler.items import ArticleItem
 from pipelines.clean import page_seen
+from tests.helpers import project_settings
 
 PAGES = [
     "content-farm-article.html",
@@ -39,46 +40,54 @@ class ContentFarmSpider(scrapy.Spider):
 
     async def start(self):
         # The article comes first: its site's template is unknown when it arrives.
-        for n, path in enumerate(PAGES + [SECTION]):
+        for n, path in enumerate([*PAGES, SECTION]):
             yield scrapy.Request(self.base + path, priority=-n)
 
     def parse(self, response):
         if response.url.endswith(SECTION):
             self.crawler.signals.send_catch_log(
-                page_seen, site="news.example.test", url=response.url, html=response.text
+                page_seen,
+                site="news.example.test",
+                url=response.url,
+                html=response.body,
+                content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
             )
             return
         yield ArticleItem(
             url=response.url,
             final_url=response.url,
             status=response.status,
-            html=response.text,
-            encoding=response.encoding,
+            html=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
             site="news.example.test",
             crawl_id="test",
         )
 
 
-def main() -> None:
-    base, state_dir, out, min_pages = sys.argv[1:5]
+def crawl(base: str, out: str, settings: dict) -> dict:
+    """Crawl the content farm at ``base`` through CleanPipeline; its ``clean/*`` stats."""
     process = CrawlerProcess(
-        {
-            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-            "REMOTE_CONTROL_ENABLED": False,
-            "TELNETCONSOLE_ENABLED": False,
-            "LOG_LEVEL": "WARNING",
-            "ITEM_PIPELINES": {"pipelines.clean.CleanPipeline": 300},
-            "STATE_DIR": state_dir,
-            "CLEAN_TEMPLATE_MIN_PAGES": int(min_pages),
-            "CLEAN_HOLD_TIMEOUT": 600,
-            "FEEDS": {out: {"format": "jsonlines", "encoding": "utf8"}},
-        }
+        project_settings(
+            LOG_LEVEL="WARNING",
+            ITEM_PIPELINES={"pipelines.clean.CleanPipeline": 300},
+            FEEDS={out: {"format": "jsonlines", "encoding": "utf8"}},
+            **settings,
+        )
     )
     crawler = process.create_crawler(ContentFarmSpider)
     process.crawl(crawler, base=base)
     process.start()
-    stats = {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("clean/")}
-    print(json.dumps(stats))
+    return {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("clean/")}
+
+
+def main() -> None:
+    base, state_dir, out, min_pages = sys.argv[1:5]
+    settings = {
+        "STATE_DIR": state_dir,
+        "CLEAN_TEMPLATE_MIN_PAGES": int(min_pages),
+        "CLEAN_HOLD_TIMEOUT": 600,
+    }
+    print(json.dumps(crawl(base, out, settings)))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,17 @@ from tests.s3server import s3_env, s3_server  # noqa: F401 - fixtures: a real Se
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Fixtures that start a crawl in its own process or a server, or need the machine's Redis.
+E2E_FIXTURES = frozenset({"run_crawl", "demo_site", "pywb", "s3_server", "s3_env", "redis_prefix"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``e2e`` every test that uses an end-to-end fixture, so a ``fast`` module can still
+    hold one crawl test (``make test-fast`` runs ``-m "fast and not e2e"``)."""
+    for item in items:
+        if E2E_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 @pytest.fixture
 def run_crawl(tmp_path):

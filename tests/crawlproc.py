@@ -15,6 +15,7 @@ import sys
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
+from tests.helpers import project_settings
 from tests.syndication_corpus import extract_body
 
 
@@ -66,14 +67,9 @@ class FollowSpider(scrapy.Spider):
 def main(config_path: str, result_path: str) -> None:
     with open(config_path) as f:
         config = json.load(f)
-    settings = {
-        "REMOTE_CONTROL_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "ROBOTSTXT_OBEY": False,
-        "LOG_LEVEL": "WARNING",
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        **config.get("settings", {}),
-    }
+    settings = project_settings(
+        ROBOTSTXT_OBEY=False, LOG_LEVEL="WARNING", **config.get("settings", {})
+    )
     items: list[dict] = []
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(FollowSpider)

@@ -122,3 +122,14 @@ def redis_key_prefix() -> Iterator[str]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+def project_settings(**overrides) -> dict:
+    """This project's settings (crawler/settings.py) with ``overrides``, for building one component
+    with ``scrapy.utils.test.get_crawler``: the same defaults a crawl runs with, but none of the
+    component lists, so only the component under test is built."""
+    import crawler.settings as module
+    from crawler.config import COMPONENT_SETTINGS
+
+    names = [n for n in dir(module) if n.isupper() and n not in COMPONENT_SETTINGS]
+    return {**{n: getattr(module, n) for n in names}, **overrides}

@@ -10,6 +10,7 @@ Used by the ``s3_server`` fixture in conftest.py and by bench/upload.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -205,10 +206,8 @@ class SeaweedS3:
 
     def create_bucket(self, name: str) -> str:
         client = self.client()
-        try:
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
             client.create_bucket(Bucket=name)
-        except client.exceptions.BucketAlreadyOwnedByYou:
-            pass
         return name
 
     def env(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.store import open_store
+from crawler.archive.stores import open_store
 from tests.helpers import (
     REPO,
     gzip_members,

@@ -10,16 +10,22 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
+from scrapy import Request
 from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
+from crawler.spiders.news import NewsSpider
 from crawler.state import CrawlState
 from pipelines.clean import TEMPLATE_NAMESPACE, CleanPipeline, template_key
 from pipelines.extract import extract_article, restore_headings, section_headings
 from pipelines.extract_cli import extract_command
 from pipelines.metadata import normalize_date
 from pipelines.template import SiteTemplate
+from tests.helpers import project_settings
+
+pytestmark = pytest.mark.fast
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTICLE = FIXTURES / "content-farm-article.html"
@@ -193,7 +199,7 @@ def test_jsonld_fields_win_over_meta_and_keep_their_offsets():
 
 
 def test_meta_fields_and_a_date_without_zone_stays_without_zone():
-    page = JSONLD_PAGE.split("<script")[0] + (
+    page = JSONLD_PAGE.split("<script", maxsplit=1)[0] + (
         '<meta property="article:published_time" content="2025-02-03T10:20:30">'
         '<meta property="article:tag" content="weather"><meta name="author" content="C. Meta">'
         "</head>" + JSONLD_PAGE.split("</head>")[1]
@@ -302,7 +308,7 @@ def test_saved_gzip_page_is_read_like_the_page():
 
 # --- pipeline ------------------------------------------------------------------------------------
 def _pipeline(tmp_path, **settings) -> CleanPipeline:
-    crawler = get_crawler(settings_dict={"STATE_DIR": str(tmp_path), **settings})
+    crawler = get_crawler(settings_dict=project_settings(STATE_DIR=str(tmp_path), **settings))
     crawler.stats.open_spider()
     return CleanPipeline.from_crawler(crawler)
 
@@ -312,8 +318,8 @@ def _item(path: Path, url: str) -> ArticleItem:
         url=url,
         final_url=url,
         status=200,
-        html=path.read_text("utf-8"),
-        encoding="utf-8",
+        html=path.read_bytes(),
+        content_type="text/html",
         site="news.example.test",
         crawl_id="t",
     )
@@ -344,8 +350,8 @@ def test_pipeline_holds_first_articles_until_the_site_template_is_known(tmp_path
             url=url,
             final_url=url,
             status=200,
-            html=pages[n].decode(),
-            encoding="utf-8",
+            html=pages[n],
+            content_type="text/html; charset=utf-8",
             site="tagesblatt.test",
             crawl_id="t",
         )
@@ -381,12 +387,64 @@ def test_next_crawl_starts_knowing_the_template(tmp_path):
     item = ArticleItem(
         url=url,
         final_url=url,
-        html=_newsletter_site(0, STORIES[0]).decode(),
+        html=_newsletter_site(0, STORIES[0]),
         site="tagesblatt.test",
     )
     cleaned = asyncio.run(second.process_item(item))
     assert cleaned["body"].split("\n\n") == STORIES[0]
     assert second.stats.get_value("clean/held") is None  # nothing waited: the site was known
+
+
+# --- one decoding: a crawled page reads as its saved file does ---------------------------------
+def _fetched(url: str, body: bytes, content_type: str) -> ArticleItem:
+    """The item the news spider yields for an article fetched with this body and header."""
+    crawler = get_crawler(NewsSpider, settings_dict=project_settings(ARCHIVE_CRAWL_ID="t"))
+    spider = NewsSpider.from_crawler(crawler, urls=url)
+    request = Request(url, meta={"article": True, "hints": {}})
+    headers = {"Content-Type": content_type}
+    [item] = spider.parse_article(HtmlResponse(url, body=body, headers=headers, request=request))
+    return item
+
+
+def _cleaned_in_crawl(tmp_path, item: ArticleItem) -> ArticleItem:
+    pipeline = _pipeline(tmp_path, CLEAN_TEMPLATE_MIN_PAGES=1, CLEAN_MIN_WORDS=5)
+    return asyncio.run(pipeline.process_item(item))
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        # gzipped twice by its server: the crawl gets gzip data after undoing Content-Encoding
+        (FRENCH, gzip.compress(_page(FRENCH).encode("utf-8"))),
+        (JAPANESE, _page(JAPANESE).encode("shift_jis")),  # declared nowhere
+        (FRENCH, _page(FRENCH).encode("utf-8").replace(b"</p><p>", b"</p>\x00\x01<p>")),
+    ],
+    ids=["gzip-in-body", "undeclared-shift-jis", "control-bytes"],
+)
+def test_crawl_and_extract_command_clean_a_page_alike(tmp_path, text, body):
+    url = "http://legacy.test/2025/01/02/river-bike-lanes"
+    crawled = _cleaned_in_crawl(tmp_path, _fetched(url, body, "text/html"))
+    saved = tmp_path / "page.html"
+    saved.write_bytes(body)
+    out = io.StringIO()
+    assert extract_command([str(saved)], url, None, out) == 0
+    from_file = json.loads(out.getvalue())
+    assert crawled["body"].split("\n\n") == text.split("\n")
+    assert crawled["body"] == from_file["body"]
+    assert crawled["encoding"] == from_file["encoding"]
+
+
+def test_header_charset_reaches_the_cleaner_through_the_item(tmp_path):
+    # The header says windows-1251 and is right; the page's own <meta> is wrong. The header wins,
+    # as in a browser, though the spider hands over bytes and the pipeline decodes them.
+    body = _page(RUSSIAN, '<meta charset="koi8-r">').encode("windows-1251")
+    url = "http://legacy.test/2025/01/02/river-bike-lanes"
+    item = _fetched(url, body, "text/html; charset=windows-1251")
+    assert isinstance(item["html"], bytes)
+    cleaned = _cleaned_in_crawl(tmp_path, item)
+    assert cleaned["body"].split("\n\n") == RUSSIAN.split("\n")
+    assert cleaned["encoding"] == "cp1251"
+    assert extract_article(body, url, min_words=5)["body"] != cleaned["body"]  # <meta> alone
 
 
 # --- command line --------------------------------------------------------------------------------

@@ -241,3 +241,25 @@ def test_resumed_crawl_keeps_its_crawl_id_and_finishes(tmp_path, demo_site):
     manifest = json.loads(next(archive.glob("manifests/*.json")).read_text())
     assert {f["name"] for f in manifest["files"]} == {p.name for p in warc_files(archive)}
     assert len(manifest["files"]) >= 2
+
+
+def test_bad_setting_is_the_same_line_under_scrapy_crawl(tmp_path, demo_site):
+    """`scrapy crawl` (and so scrapyd) checks every component's settings like the CLI does."""
+    write_demo_site_file(tmp_path / "sites", demo_site.base_url)
+    setting = ["-s", "ARCHIVE_WARC_MAX_SIZE=big", "-s", f"ARCHIVE_URI={tmp_path / 'a'}"]
+    cli_line = _one_clear_line(run_cli("crawl", "demo", *setting, cwd=tmp_path))
+    scrapy = subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", "-a", "site=demo", *setting],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "crawler.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert scrapy.returncode == 2, scrapy.stderr[-2000:]
+    assert "Traceback" not in scrapy.stderr
+    errors = [json.loads(line) for line in scrapy.stderr.splitlines() if '"level": "error"' in line]
+    assert [e["event"] for e in errors] == ["crawl.config_error"]
+    assert cli_line == f"newsarchive: error: {errors[0]['error']}"
+    assert not (tmp_path / "a").exists()

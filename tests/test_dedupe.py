@@ -6,7 +6,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from pipelines.dedupe import Signer
+from pipelines.dedupe import Signer, main_text
 from tests.helpers import REDIS_URL
 from tests.local_site import LocalSite, Page
 from tests.syndication_corpus import build_sites, ground_truth, pairwise_precision_recall
@@ -209,3 +209,19 @@ def test_signature_survives_the_state_store_and_other_sizes_are_refused():
     assert stored.jaccard(b) == a.jaccard(b)
     assert stored.scheme == "affine32"
     assert Signer(num_perm=64).decode(signer.encode(a)) is None
+
+
+def test_uncleaned_copy_in_a_legacy_charset_reads_as_the_same_story():
+    # Without the clean pipeline, stories compare the page's main text: a copy served as
+    # windows-1251 (declared only in its header) must read as the same words as the UTF-8 original.
+    paragraphs = (
+        "Городской совет утвердил новый план строительства велосипедных дорожек вдоль реки.",
+        "Работы начнутся осенью и продлятся около полутора лет, сообщили в департаменте транспорта.",
+        "Жители давно просили сделать поездки на работу безопаснее и удобнее для всех горожан.",
+    )
+    page = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in paragraphs)
+    page += "</article></body></html>"
+    original = {"html": page.encode("utf-8"), "content_type": "text/html; charset=utf-8"}
+    copy = {"html": page.encode("windows-1251"), "content_type": "text/html; charset=windows-1251"}
+    assert paragraphs[0] in main_text(original)
+    assert main_text(copy) == main_text(original)

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.archive.capture import NOT_MODIFIED_PROFILE
 from crawler.demo_site import DemoSite
+from crawler.middlewares.capture import NOT_MODIFIED_PROFILE
 from tests.helpers import (
     REDIS_URL,
     read_jsonl_gz,

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.repair import repair_open_warc
+
+pytestmark = pytest.mark.fast
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 

@@ -81,11 +81,12 @@ def _shape(keys) -> list[str]:
     stems = sorted({k.rsplit("/", 1)[1].split(".")[0] for k in keys if k.startswith("warc/")})
     shaped = []
     for key in keys:
+        shape = key
         for i, crawl_id in enumerate(crawl_ids):
-            key = key.replace(crawl_id, f"CRAWL{i}")
+            shape = shape.replace(crawl_id, f"CRAWL{i}")
         for i, stem in enumerate(stems):
-            key = key.replace(stem, f"WARC{i}")
-        shaped.append(re.sub(r"articles-[^/]*\.jsonl\.gz$", "ARTICLES.jsonl.gz", key))
+            shape = shape.replace(stem, f"WARC{i}")
+        shaped.append(re.sub(r"articles-[^/]*\.jsonl\.gz$", "ARTICLES.jsonl.gz", shape))
     return sorted(shaped)
 
 
@@ -379,3 +380,28 @@ def test_upload_pending_beside_a_running_crawl_leaves_its_open_files_alone(
     summary = next(json.loads(line) for line in stderr.splitlines() if '"crawl.summary"' in line)
     assert len(exported) == summary["articles"] >= 20, "articles lost to the upload beside"
     _spool_is_empty(tmp_path)
+
+
+def test_crawl_end_waits_for_a_slow_upload_while_the_reactor_runs(s3_env, demo_site, tmp_path):
+    """The last uploads are awaited off the reactor: progress lines go on until they are done."""
+    from tests.slow_proxy import SlowProxy
+
+    bucket = _new_bucket(s3_env)
+    work = tmp_path / "work"
+    _site(work, demo_site.base_url)
+    port = int(s3_env.endpoint_url.rsplit(":", 1)[1])
+    with SlowProxy(port, delay=0.4) as proxy:
+        run = _cli(
+            "crawl", "demo", "--archive", f"s3://{bucket}/slow", "-s", "PROGRESS_INTERVAL=0.25",
+            cwd=work, env={"AWS_ENDPOINT_URL": proxy.url},
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    events = [json.loads(line)["event"] for line in run.stderr.splitlines() if line.startswith("{")]
+    closing, closed = events.index("archive.closing"), events.index("archive.closed")
+    during = [e for e in events[closing:closed] if e == "crawl.progress"]
+    # Storing the last four files through the slow link takes seconds: a reactor blocked by the
+    # wait would log nothing in between.
+    assert len(during) >= 3, events[closing:closed]
+    assert "pending upload  none" in run.stdout
+    _verify_against_manifest(s3_env, bucket, "slow", work)
+    _spool_is_empty(work)

@@ -15,8 +15,10 @@ import requests
 from tests.helpers import REPO, free_port, records, wait_for_port, warc_files, write_demo_site_file
 
 
-@pytest.fixture
-def scrapyd(tmp_path):
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """A real scrapyd (127.0.0.1) with this project's egg deployed as ``newsarchive``."""
+    tmp_path = tmp_path_factory.mktemp("scrapyd")
     port = free_port()
     (tmp_path / "scrapyd.conf").write_text(
         "[scrapyd]\n"
@@ -38,14 +40,15 @@ def scrapyd(tmp_path):
     )
     try:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}", tmp_path
+        url = f"http://127.0.0.1:{port}"
+        _deploy(url, tmp_path)
+        yield url, tmp_path
     finally:
         proc.terminate()
         proc.wait(timeout=15)
 
 
-def test_crawl_scheduled_on_scrapyd_archives_the_site(scrapyd, demo_site, tmp_path):
-    url, scrapyd_dir = scrapyd
+def _deploy(url: str, tmp_path: Path) -> None:
     egg = tmp_path / "newsarchive.egg"
     # scrapyd-deploy writes a setup.py and build files beside scrapy.cfg: build from a copy.
     project = tmp_path / "project"
@@ -75,19 +78,17 @@ def test_crawl_scheduled_on_scrapyd_archives_the_site(scrapyd, demo_site, tmp_pa
         in requests.get(f"{url}/listspiders.json?project=newsarchive", timeout=30).json()["spiders"]
     )
 
-    sites = tmp_path / "sites"
-    write_demo_site_file(sites, demo_site.base_url)
-    archive = tmp_path / "archive"
+
+def run_job(url: str, scrapyd_dir: Path, settings: list[str], site: str = "demo") -> list[dict]:
+    """Schedule a ``news`` job, wait for it to finish; the JSON events of its log."""
     job = requests.post(
         f"{url}/schedule.json",
         data=[
             ("project", "newsarchive"),
             ("spider", "news"),
-            ("site", "demo"),
-            ("setting", f"SITES_DIR={sites}"),
-            ("setting", f"ARCHIVE_URI={archive}"),
-            ("setting", f"STATE_DIR={tmp_path / 'state'}"),
+            ("site", site),
             ("setting", "LOG_JSON=true"),
+            *(("setting", s) for s in settings),
         ],
         timeout=30,
     ).json()
@@ -100,12 +101,29 @@ def test_crawl_scheduled_on_scrapyd_archives_the_site(scrapyd, demo_site, tmp_pa
         time.sleep(0.5)
     else:
         pytest.fail("the scrapyd job did not finish in 180 s")
-
     log_file = next((scrapyd_dir / "logs").rglob(f"{job['jobid']}.log"))
     # every line of the job's log is a JSON event, Scrapy's banner included
-    events = [json.loads(line) for line in log_file.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in log_file.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def job_settings(demo_site, tmp_path) -> list[str]:
+    """A job's settings: the demo site's file, an archive and a crawl state under tmp_path."""
+    sites = tmp_path / "sites"
+    write_demo_site_file(sites, demo_site.base_url)
+    return [
+        f"SITES_DIR={sites}",
+        f"ARCHIVE_URI={tmp_path / 'archive'}",
+        f"STATE_DIR={tmp_path / 'state'}",
+    ]
+
+
+def test_crawl_scheduled_on_scrapyd_archives_the_site(deployed, job_settings, tmp_path):
+    url, scrapyd_dir = deployed
+    archive = tmp_path / "archive"
+    events = run_job(url, scrapyd_dir, job_settings)
     summary = [e for e in events if e["event"] == "crawl.summary"]
-    assert summary and summary[0]["reason"] == "finished", log_file.read_text()[-3000:]
+    assert summary and summary[0]["reason"] == "finished", events[-20:]
     assert summary[0]["articles"] >= 20
     files = warc_files(archive)
     assert files and not list(archive.rglob("*.open"))
@@ -113,3 +131,17 @@ def test_crawl_scheduled_on_scrapyd_archives_the_site(scrapyd, demo_site, tmp_pa
     assert len(responses) >= 30
     manifest = json.loads(next(archive.glob("manifests/*.json")).read_text())
     assert manifest["crawl_id"].startswith("demo-")
+
+
+def test_bad_setting_in_a_scrapyd_job_is_one_clear_line(deployed, job_settings, tmp_path):
+    url, scrapyd_dir = deployed
+    archive = tmp_path / "archive"
+    events = run_job(url, scrapyd_dir, [*job_settings, "ARCHIVE_WARC_MAX_SIZE=big"])
+    errors = [e for e in events if e["level"] in ("error", "critical")]
+    assert [e["event"] for e in errors] == ["crawl.config_error"], errors
+    assert errors[0]["error"] == BAD_WARC_SIZE_LINE
+    assert not any("Traceback" in json.dumps(e) for e in events)
+    assert not warc_files(archive)
+
+
+BAD_WARC_SIZE_LINE = "setting ARCHIVE_WARC_MAX_SIZE='big': not a size (use bytes or e.g. 16MB)"

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from scrapy.utils.test import get_crawler
 
+from crawler.config import ConfigError
 from crawler.dedupe_state import DedupeState, parse_duration
 from crawler.state import CrawlState, CrawlStateError, RedisCrawlState, open_state
-from tests.helpers import REDIS_URL
+from tests.helpers import REDIS_URL, project_settings
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -23,7 +24,7 @@ def reopen(request, tmp_path):
         settings = {"REDIS_URL": REDIS_URL, "STATE_REDIS_PREFIX": prefix}
 
     def _open():
-        store = open_state(get_crawler(settings_dict=settings).settings)
+        store = open_state(get_crawler(settings_dict=project_settings(**settings)).settings)
         opened.append(store)
         return store
 
@@ -114,7 +115,7 @@ def test_redis_keys_live_under_the_configured_prefix(redis_prefix):
 
 
 def test_crawler_shares_one_store_and_redis_url_selects_redis(tmp_path, redis_prefix):
-    embedded = get_crawler(settings_dict={"STATE_DIR": str(tmp_path)})
+    embedded = get_crawler(settings_dict=project_settings(STATE_DIR=str(tmp_path)))
     store = CrawlState.from_crawler(embedded)
     assert isinstance(store, CrawlState)
     assert CrawlState.from_crawler(embedded) is store
@@ -122,7 +123,9 @@ def test_crawler_shares_one_store_and_redis_url_selects_redis(tmp_path, redis_pr
     assert (tmp_path / "state.sqlite").exists()
     store.close()
 
-    shared = get_crawler(settings_dict={"REDIS_URL": REDIS_URL, "STATE_REDIS_PREFIX": redis_prefix})
+    shared = get_crawler(
+        settings_dict=project_settings(REDIS_URL=REDIS_URL, STATE_REDIS_PREFIX=redis_prefix)
+    )
     store = CrawlState.from_crawler(shared)
     assert isinstance(store, RedisCrawlState)
     store.close()
@@ -130,7 +133,9 @@ def test_crawler_shares_one_store_and_redis_url_selects_redis(tmp_path, redis_pr
 
 def test_unreachable_redis_is_one_clear_error_without_the_password():
     # port 9 on loopback: nothing listens there, a real connection refusal
-    settings = get_crawler(settings_dict={"REDIS_URL": "redis://:s3cret@127.0.0.1:9/0"}).settings
+    settings = get_crawler(
+        settings_dict=project_settings(REDIS_URL="redis://:s3cret@127.0.0.1:9/0")
+    ).settings
     with pytest.raises(CrawlStateError) as exc:
         open_state(settings)
     message = str(exc.value)
@@ -140,7 +145,7 @@ def test_unreachable_redis_is_one_clear_error_without_the_password():
 
 @pytest.mark.parametrize("value", ["soon", "7 days", "-1d"])
 def test_bad_recrawl_setting_names_the_setting(value):
-    with pytest.raises(ValueError, match="ARTICLE_RECRAWL_AFTER"):
+    with pytest.raises(ConfigError, match="ARTICLE_RECRAWL_AFTER"):
         parse_duration(value)
 
 

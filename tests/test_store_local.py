@@ -11,7 +11,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive.store import ArchiveConfigError, LocalStore, StoreSettings, open_store
+from crawler.archive.local import LocalStore
+from crawler.archive.store import ArchiveConfigError, StoreSettings
+from crawler.archive.stores import open_store
+
+pytestmark = pytest.mark.fast
 
 
 def test_files_written_in_the_spool_dir_stay_where_they_are(tmp_path):

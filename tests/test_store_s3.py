@@ -17,7 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive.store import ArchiveConfigError, open_store
+from crawler.archive.store import ArchiveConfigError
+from crawler.archive.stores import open_store
 
 MiB = 1 << 20
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 from scrapy import Request
+from scrapy.settings import Settings
 from scrapy.utils.request import RequestFingerprinter
 from scrapy.utils.test import get_crawler
 
-from crawler.urls import CanonicalRequestFingerprinter, canonicalize_url
+from crawler.urls import CanonicalRequestFingerprinter, UrlCanonicalizer, canonicalize_url
+from tests.helpers import project_settings
 from tests.local_site import LocalSite
+
+pytestmark = pytest.mark.fast
 
 
 @pytest.mark.parametrize(
@@ -51,7 +55,7 @@ def test_tracking_list_is_configurable_with_globs():
 
 
 def test_fingerprinter_reads_tracking_params_setting():
-    crawler = get_crawler(settings_dict={"DEDUPE_TRACKING_PARAMS": ["sessionid"]})
+    crawler = get_crawler(settings_dict=project_settings(DEDUPE_TRACKING_PARAMS=["sessionid"]))
     fp = CanonicalRequestFingerprinter.from_crawler(crawler)
     assert fp.fingerprint(Request("https://e.com/a?sessionid=9")) == fp.fingerprint(
         Request("https://e.com/a")
@@ -59,6 +63,18 @@ def test_fingerprinter_reads_tracking_params_setting():
     assert fp.fingerprint(Request("https://e.com/a?utm_source=x")) != fp.fingerprint(
         Request("https://e.com/a")
     )
+
+
+def test_configured_canonicalizer_and_fingerprinter_agree_on_one_url():
+    # As `-s DEDUPE_TRACKING_PARAMS=...` gives it: a comma-separated string.
+    settings = {"DEDUPE_TRACKING_PARAMS": "sessionid,cmp_*"}
+    canonical = UrlCanonicalizer.from_settings(Settings(settings))
+    url = "https://E.com:443/a?cmp_x=1&id=2&sessionid=9&utm_source=x#top"
+    assert canonical(url) == "https://e.com/a?id=2&utm_source=x"
+    fp = CanonicalRequestFingerprinter.from_crawler(
+        get_crawler(settings_dict=project_settings(**settings))
+    )
+    assert fp.fingerprint(Request(url)) == fp.fingerprint(Request(canonical(url)))
 
 
 def test_fingerprint_tells_apart_what_scrapy_tells_apart():
