@@ -60,7 +60,7 @@ class RedisFrontier:
 def frontier_key(crawler: Crawler, template: str) -> str:
     """``template`` filled with this crawl's prefix, crawl id and spider name."""
     return template % {
-        "prefix": crawler.settings.get("STATE_REDIS_PREFIX") or "newsarchive",
+        "prefix": crawler.settings.get("STATE_REDIS_PREFIX"),
         "crawl_id": crawl_id(crawler.settings),
         "spider": crawler.spider.name if crawler.spider else "",
     }

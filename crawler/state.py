@@ -122,7 +122,7 @@ class CrawlState:
 class RedisCrawlState:
     """The same store in Redis: namespace ``NS`` is the hash ``PREFIX:state:NS``, key -> JSON."""
 
-    def __init__(self, url: str, prefix: str = "newsarchive") -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         import redis  # noqa: PLC0415 - only needed when REDIS_URL is set
 
         self.prefix = prefix
@@ -165,7 +165,7 @@ def open_state(settings) -> StateStore:
     """Redis when ``REDIS_URL`` is set, else SQLite at ``state_path(settings)``."""
     url = settings.get("REDIS_URL")
     if url:
-        return RedisCrawlState(url, settings.get("STATE_REDIS_PREFIX") or "newsarchive")
+        return RedisCrawlState(url, settings.get("STATE_REDIS_PREFIX"))
     return CrawlState(state_path(settings))
 
 

@@ -76,7 +76,7 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        sites_dir = crawler.settings.get("SITES_DIR", "sites")
+        sites_dir = crawler.settings.get("SITES_DIR")
         if spider._site_arg:
             spider.site = load_site(spider._site_arg, sites_dir)
         elif spider._urls_arg:
