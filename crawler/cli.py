@@ -111,9 +111,10 @@ def load_settings(args: argparse.Namespace):
 def validate_settings(settings) -> None:
     """Every enabled component checks its own settings (as under ``scrapy crawl`` and scrapyd)."""
     from crawler.config import ConfigError, check_settings
+    from crawler.spiders.news import NewsSpider
 
     try:
-        check_settings(settings)
+        check_settings(settings, NewsSpider)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 

@@ -50,9 +50,12 @@ def project_defaults() -> BaseSettings:
     return settings
 
 
-def check_settings(settings: BaseSettings) -> None:
-    """Run ``check_settings`` of every enabled component; the first problem raises ConfigError."""
+def check_settings(settings: BaseSettings, spidercls: type | None = None) -> None:
+    """Run ``check_settings`` of every enabled component (and of the spider class, if it has
+    one); the first problem raises ConfigError."""
     seen: set[type] = set()
+    if spidercls is not None and hasattr(spidercls, "check_settings"):
+        spidercls.check_settings(settings)
     for name in COMPONENT_SETTINGS:
         components = settings.getwithbase(name) if f"{name}_BASE" in settings else settings[name]
         for path in build_component_list(components):

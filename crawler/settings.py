@@ -44,6 +44,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # --- sites ----------------------------------------------------------------------------------------
 SITES_DIR = "sites"  # where `newsarchive crawl NAME` finds NAME.toml
+# Without article patterns (ad hoc URLs, or a site file that gives none): link hops followed from
+# the start pages (pagination does not count); every page fetched says whether it is an article.
+DISCOVERY_DEPTH = 2
 
 # --- archive (WARC capture, index, storage) -------------------------------------------------------
 # a local directory or s3://bucket/prefix

@@ -41,6 +41,10 @@ _KNOWN_FIELDS = {
 }
 
 
+# Pages of each section an ad hoc crawl reads (a site file says its own, default 3).
+ADHOC_PAGINATION_DEPTH = 5
+
+
 class SiteError(ConfigError):
     """A site file or site name a user got wrong; the message is one line naming file and field."""
 
@@ -60,7 +64,8 @@ class Site:
 
     @property
     def adhoc(self) -> bool:
-        """True for a crawl of bare URLs: articles are then recognised by heuristics."""
+        """True without article patterns (bare URLs, or a site file that gives none): articles
+        are then found by discovery and recognised from the pages themselves."""
         return not self.article_patterns
 
     def is_article_url(self, url: str) -> bool:
@@ -125,8 +130,6 @@ def site_from_dict(data: dict, source: str = "<site>") -> Site:
     raw_patterns = data.get("article_patterns", [])
     if not isinstance(raw_patterns, list) or not all(isinstance(p, str) for p in raw_patterns):
         raise bad("article_patterns", "must be a list of regular expressions")
-    if not raw_patterns:
-        raise bad("article_patterns", "required: at least one regular expression on article URLs")
     for p in raw_patterns:
         try:
             patterns.append(re.compile(p))
@@ -168,7 +171,13 @@ def adhoc_site(urls: list[str]) -> Site:
         raise SiteError(f"not an http(s) URL: {bad[0]!r}")
     hosts = sorted({urlsplit(u).hostname for u in urls})
     name = re.sub(r"[^a-z0-9_-]+", "-", hosts[0].lower()).strip("-") or "adhoc"
-    return Site(name=name, start_urls=tuple(urls), allowed_domains=tuple(hosts), source="<urls>")
+    return Site(
+        name=name,
+        start_urls=tuple(urls),
+        allowed_domains=tuple(hosts),
+        pagination_depth=ADHOC_PAGINATION_DEPTH,
+        source="<urls>",
+    )
 
 
 def _url_list(data: dict, fld: str, bad, *, required: bool = False) -> list[str]:

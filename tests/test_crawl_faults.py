@@ -194,7 +194,8 @@ def test_broken_pages_are_archived_and_the_crawl_goes_on(tmp_path, demo_site):
     assert set(quirky) <= exported, "a broken page stopped its article from being exported"
 
 
-def test_adhoc_crawl_finds_articles_by_heuristics(tmp_path, demo_site):
+def test_adhoc_crawl_from_one_section_finds_the_articles_from_the_pages(tmp_path, demo_site):
+    """No article patterns: sitemaps from robots.txt, feeds, links; each page says what it is."""
     from crawler.demo_site import demo_manifest
 
     result = run_cli(
@@ -210,7 +211,7 @@ def test_adhoc_crawl_finds_articles_by_heuristics(tmp_path, demo_site):
         i for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz") for i in read_jsonl_gz(p)
     ]
     found = {i["final_url"] for i in items}
-    assert len(found & articles) >= 5
+    assert len(found & articles) >= 0.98 * len(articles)
     assert found <= articles, f"non-articles exported: {found - articles}"
 
 

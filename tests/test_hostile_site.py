@@ -18,7 +18,8 @@ GIB = 1 << 30
 MB = 1_000_000
 
 _ARTICLE = """<html><head><title>{title}</title></head><body><nav><a href="/news/">News</a></nav>
-<article><h1>{title}</h1><p>{text}</p><p>{text}</p></article></body></html>"""
+<article><h1>{title}</h1><p>By Ann Lee | May 1, 2024</p>
+<p>{text}</p><p>{text}</p><p>{text}</p></article></body></html>"""
 _STORIES = (
     (
         "The council met on Tuesday to weigh the budget for the coming year, and members argued "

@@ -32,13 +32,17 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's own usage errors
             return
+        if self.crawler_process is None:  # set by scrapy.cmdline before run()
+            raise RuntimeError("scrapy crawl: no crawler process")
         try:
-            check_settings(self.settings)
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            spidercls = None  # an unknown spider: Scrapy says so below
+        try:
+            check_settings(self.settings, spidercls)
         except ConfigError as exc:
             self._config_error(exc)
             return
-        if self.crawler_process is None:  # set by scrapy.cmdline before run()
-            raise RuntimeError("scrapy crawl: no crawler process")
         crawl = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
         if isinstance(crawl, Deferred):  # CrawlerProcess
             crawl.addErrback(self._failed)

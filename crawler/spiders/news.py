@@ -1,9 +1,21 @@
 """The ``news`` spider: sections and their pagination, feeds and sitemaps, then article pages.
 
 ``scrapy crawl news -a site=NAME`` crawls the site file ``SITES_DIR/NAME.toml``;
-``-a urls=URL,URL`` crawls those section URLs ad hoc (same-domain discovery one level deep, and
-articles recognised by URL heuristics). Each article page yields one :class:`ArticleItem`; every
-other page is only archived (by the capture middleware) and mined for links.
+``-a urls=URL,URL`` crawls from those pages ad hoc. Each article page yields one
+:class:`ArticleItem`; every other page is only archived (by the capture middleware) and mined for
+links.
+
+Two ways to tell articles from the rest:
+
+- a site file's ``article_patterns``: links matching them are articles, the start URLs and their
+  pagination are sections;
+- **discovery**, for ad hoc crawls and site files without patterns: the site's robots.txt
+  ``Sitemap:`` lines (else the usual sitemap paths), the feeds its pages announce (else the usual
+  feed paths), and every in-scope link followed up to ``DISCOVERY_DEPTH`` link hops from the start
+  pages (pagination does not count as a hop). Each page says itself whether it is an article
+  (:func:`pipelines.pagekind.page_kind`); URL shapes the pages confirmed are learned per host
+  (:class:`crawler.discovery.UrlShapes`): links of an article shape are fetched first, and a page of
+  a list shape is never taken for an article.
 
 Requests for pages that change between crawls (sections, feeds, sitemaps) carry
 ``meta[REFETCH] = True``; article requests carry ``meta[ARTICLE] = True`` (:mod:`crawler.meta`): the dedupe
@@ -12,9 +24,8 @@ components use them to re-fetch conditionally and to skip articles archived befo
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from lxml import etree
@@ -23,24 +34,23 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
 
+from crawler.config import int_setting
 from crawler.crawl_id import crawl_id
+from crawler.discovery import (
+    FEED_PATHS,
+    NEXT_TEXT,
+    SITEMAP_PATHS,
+    UrlShapes,
+    feed_links,
+    is_next_page,
+    robots_sitemaps,
+)
 from crawler.items import ArticleItem
 from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITEMAP_DEPTH
 from crawler.signals import page_seen
 from crawler.sites import Site, adhoc_site, load_site
+from pipelines.pagekind import page_kind
 
-# Heuristics for ad-hoc crawls, where no site file says what an article URL looks like.
-_DATE_IN_PATH = re.compile(r"/(19|20)\d\d[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|-|$)")
-_ARTICLE_WORDS = re.compile(r"/(article|articles|story|stories|news|post|posts)/[^/]*\d")
-_NOT_ARTICLE = re.compile(
-    r"/(tag|tags|topic|topics|category|categories|author|authors|section|page|search|feed|rss|"
-    r"login|subscribe|about|contact|privacy|terms)(/|$)",
-    re.IGNORECASE,
-)
-_NEXT_TEXT = re.compile(
-    r"^\s*(next|older|more|suivant|weiter|siguiente|›|»|→|>)\W*\s*$", re.IGNORECASE
-)
-_PAGE_IN_PATH = re.compile(r"/page/(\d+)/?$")
 _MAX_SITEMAP_DEPTH = 3
 
 # Links to these are page assets and media, never sections or articles. Not Scrapy's
@@ -72,6 +82,12 @@ class NewsSpider(scrapy.Spider):
         self._site_arg = site
         self._urls_arg = urls
         self.site: Site | None = None
+        self.shapes = UrlShapes()
+        self._probed_feeds: set[str] = set()
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        int_setting(settings, "DISCOVERY_DEPTH")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs) -> NewsSpider:
@@ -85,6 +101,8 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("the news spider needs -a site=NAME or -a urls=URL[,URL...]")
         site = spider.site
         spider.site_name = site.name
+        spider.discover = site.adhoc
+        spider.depth = int_setting(crawler.settings, "DISCOVERY_DEPTH")
         spider.allowed_domains = list(site.allowed_domains)
         # Per-site politeness becomes per-domain download slots (settings are still open here).
         # A setting given on the command line (-s) still beats the site file.
@@ -109,6 +127,15 @@ class NewsSpider(scrapy.Spider):
             raise RuntimeError("NewsSpider must be built with from_crawler")
         for url in site.start_urls:
             yield self._section_request(url, page=0, hops=0)
+        if self.discover:
+            for root in dict.fromkeys(
+                f"{p.scheme}://{p.netloc}" for p in map(urlsplit, site.start_urls)
+            ):
+                yield scrapy.Request(
+                    root + "/robots.txt",
+                    self.parse_robots,
+                    meta={REFETCH: True, KIND: "robots", "dont_obey_robotstxt": True},
+                )
         for url in site.feeds:
             yield scrapy.Request(url, self.parse_feed, meta={REFETCH: True, KIND: "feed"})
         for url in site.sitemaps:
@@ -123,7 +150,7 @@ class NewsSpider(scrapy.Spider):
     def _section_request(self, url: str, *, page: int, hops: int) -> scrapy.Request:
         return scrapy.Request(
             url,
-            self.parse_section,
+            self.parse_page if self.discover else self.parse_section,
             meta={REFETCH: True, KIND: "section", PAGE: page, HOPS: hops},
         )
 
@@ -131,14 +158,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or response.status != 200:
             return
         self.crawler.stats.inc_value("news/sections")
-        # the cleaning pipeline learns the site's template from its non-article pages too
-        self.crawler.signals.send_catch_log(
-            signal=page_seen,
-            site=self.site_name,
-            url=response.url,
-            html=response.body,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
-        )
+        self._page_seen(response)
         site = self.site
         links = self._links(response)
         for url in links:
@@ -149,11 +169,91 @@ class NewsSpider(scrapy.Spider):
             next_url = self._next_page(response, links)
             if next_url:
                 yield self._section_request(next_url, page=page + 1, hops=response.meta[HOPS])
-        if site.adhoc and response.meta.get(HOPS, 0) == 0 and page == 0:
-            # An ad-hoc crawl also walks one level of same-site section-like links.
-            for url in links:
-                if not self.is_article(url) and _looks_like_section(url):
-                    yield self._section_request(url, page=0, hops=1)
+
+    def _page_seen(self, response: TextResponse) -> None:
+        # the cleaning pipeline learns the site's template from its non-article pages too
+        self.crawler.signals.send_catch_log(
+            signal=page_seen,
+            site=self.site_name,
+            url=response.url,
+            html=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+        )
+
+    # --- discovery -------------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response):
+        sitemaps = robots_sitemaps(response.body, response.url) if response.status == 200 else []
+        self.crawler.stats.inc_value("news/discovery/robots_sitemaps", len(sitemaps))
+        base = response.url.rsplit("/", 1)[0]
+        for url in sitemaps or [base + path for path in SITEMAP_PATHS]:
+            yield scrapy.Request(
+                url, self.parse_sitemap, meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: 0}
+            )
+
+    def parse_page(self, response: Response):
+        """Any page of a discovery crawl: an article becomes an item, every page is mined."""
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        stats = self.crawler.stats
+        root = response.selector.root
+        kind = page_kind(root)
+        learned = self.shapes.kind(response.url)
+        is_article = kind.is_article and learned != "list"
+        self.shapes.confirm(response.url, article=is_article)
+        stats.inc_value(f"news/discovery/{'article' if is_article else kind.kind}")
+        if is_article:
+            yield self._article_item(response)
+        else:
+            self._page_seen(response)
+        yield from self._feeds(response, root)
+        yield from self._follow(response, is_article)
+
+    def _feeds(self, response: TextResponse, root):
+        feeds = feed_links(root, response.url)
+        host = urlsplit(response.url).netloc
+        if not feeds and response.meta.get(HOPS) == 0 and host not in self._probed_feeds:
+            self._probed_feeds.add(host)  # the site announces none: try where feeds usually are
+            base = f"{urlsplit(response.url).scheme}://{host}"
+            feeds = [base + path for path in FEED_PATHS]
+        for url in feeds:
+            if self._in_scope(url):
+                yield scrapy.Request(url, self.parse_feed, meta={REFETCH: True, KIND: "feed"})
+
+    def _follow(self, response: TextResponse, is_article: bool):
+        hops = response.meta.get(HOPS, self.depth)
+        page = response.meta.get(PAGE, 0)
+        links = [url for url in self._links(response) if self._in_scope(url)]
+        next_url = None if is_article else self._next_page(response, links)
+        if next_url and page < self.site.pagination_depth and self._in_scope(next_url):
+            yield self._section_request(next_url, page=page + 1, hops=hops)
+        if hops >= self.depth:
+            return
+        for url in links:
+            if url != next_url:
+                yield self._page_request(url, hops=hops + 1)
+
+    def _page_request(self, url: str, *, hops: int, hints: dict | None = None) -> scrapy.Request:
+        """A page that may be an article (skipped when archived before): the page will tell."""
+        learned = self.shapes.kind(url)
+        return scrapy.Request(
+            url,
+            self.parse_page,
+            # article-shaped links first; an archived article is not fetched again (refetch)
+            priority={"article": 10, "list": -5}.get(learned, 0),
+            meta={
+                ARTICLE: learned != "list",
+                KIND: "page",
+                HOPS: hops,
+                PAGE: 0,
+                HINTS: hints or {},
+            },
+        )
+
+    def _in_scope(self, url: str) -> bool:
+        """On one of the site's hosts (or their subdomains), like Scrapy's allowed_domains."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.site.allowed_domains)
 
     def _links(self, response: TextResponse) -> list[str]:
         """The page's http(s) links in page order, each once, without fragments; not limited to
@@ -168,17 +268,12 @@ class NewsSpider(scrapy.Spider):
             " | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"
         ).getall():
             return urljoin(response.url, href.strip())
-        here = urlsplit(response.url)
-        current = _page_number(response.url)
         for url in links:
-            parts = urlsplit(url)
-            if parts.netloc != here.netloc or _page_number(url) != current + 1:
-                continue
-            if parts.path.rstrip("/").startswith(_PAGE_IN_PATH.sub("", here.path).rstrip("/")):
+            if is_next_page(response.url, url):
                 return url
         for anchor in response.xpath("//a[@href]"):
             text = " ".join(anchor.xpath(".//text()").getall())
-            if _NEXT_TEXT.match(text):
+            if NEXT_TEXT.match(text):
                 return urljoin(response.url, anchor.attrib["href"])
         return None
 
@@ -207,7 +302,10 @@ class NewsSpider(scrapy.Spider):
                 ),
                 "source": "feed",
             }
-            if self.site.adhoc or self.is_article(url):
+            if self.discover:
+                if self._in_scope(url):
+                    yield self._page_request(url, hops=self.depth, hints=hints)
+            elif self.is_article(url):
                 yield self._article_request(url, hints)
 
     def parse_sitemap(self, response: Response):
@@ -249,27 +347,18 @@ class NewsSpider(scrapy.Spider):
                 hints["title"] = _first(news[0], "./*[local-name()='title']/text()")
                 hints["published"] = _first(news[0], "./*[local-name()='publication_date']/text()")
                 hints["news_sitemap"] = True
-            if self.is_article(url) or (news and self.site.adhoc):
-                yield self._article_request(url, {k: v for k, v in hints.items() if v})
+            hints = {k: v for k, v in hints.items() if v}
+            if self.discover:
+                if self._in_scope(url):
+                    yield self._page_request(url, hops=self.depth, hints=hints)
+            elif self.is_article(url):
+                yield self._article_request(url, hints)
 
     # --- articles --------------------------------------------------------------------------------
 
     def is_article(self, url: str) -> bool:
-        site = self.site
-        if not site.adhoc:
-            return site.is_article_url(url)
-        parts = urlsplit(url)
-        if parts.hostname not in site.allowed_domains or _NOT_ARTICLE.search(parts.path):
-            return False
-        path = parts.path
-        slug = path.rstrip("/").rsplit("/", 1)[-1]
-        slug = re.sub(r"\.(s?html?|php|aspx?)$", "", slug)
-        return bool(
-            _DATE_IN_PATH.search(path)
-            or _ARTICLE_WORDS.search(path)
-            or slug.count("-") >= 3
-            or (re.search(r"\d{5,}", slug) and len(slug) > 8)
-        )
+        """A link to an article, by the site file's ``article_patterns`` (not in discovery)."""
+        return self.site.is_article_url(url)
 
     def _article_request(self, url: str, hints: dict | None = None) -> scrapy.Request:
         return scrapy.Request(
@@ -284,8 +373,11 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("news/skipped/not_text")
             return
         stats.inc_value("news/article_pages")
+        yield self._article_item(response)
+
+    def _article_item(self, response: TextResponse) -> ArticleItem:
         redirects = response.meta.get("redirect_urls") or [response.url]
-        yield ArticleItem(
+        return ArticleItem(
             url=redirects[0],
             final_url=response.url,
             status=response.status,
@@ -302,27 +394,6 @@ class NewsSpider(scrapy.Spider):
 
 def _from_cmdline(settings, name: str) -> bool:
     return (settings.getpriority(name) or 0) >= SETTINGS_PRIORITIES["cmdline"]
-
-
-def _looks_like_section(url: str) -> bool:
-    path = urlsplit(url).path
-    segments = [s for s in path.split("/") if s]
-    return (
-        1 <= len(segments) <= 2
-        and not re.search(r"\.\w{2,5}$", path)
-        and not _NOT_ARTICLE.search(path)
-    )
-
-
-def _page_number(url: str) -> int:
-    parts = urlsplit(url)
-    m = _PAGE_IN_PATH.search(parts.path)
-    if m:
-        return int(m.group(1))
-    for key, value in parse_qsl(parts.query):
-        if key.lower() in ("page", "p", "pg") and value.isdigit():
-            return int(value)
-    return 1
 
 
 def _xml_root(body: bytes):

@@ -1,0 +1,222 @@
+"""Discovery without article patterns: where a crawl finds articles, and how a page says it is one."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html
+
+from crawler.discovery import (
+    NEXT_TEXT,
+    UrlShapes,
+    feed_links,
+    is_next_page,
+    page_number,
+    robots_sitemaps,
+    url_shape,
+)
+from pipelines.pagekind import page_kind
+from tests.helpers import read_jsonl_gz, run_cli
+from tests.local_site import LocalSite, Page
+
+_WHO = (
+    "The harbour board",
+    "A group of fishermen",
+    "The town council",
+    "Local traders",
+    "Engineers",
+)
+_DID = ("argued over", "voted against", "asked for a study of", "raised money for", "objected to")
+_WHAT = (
+    "dredging the channel",
+    "a new quay",
+    "the ferry timetable",
+    "higher mooring fees",
+    "a sea wall",
+)
+_WHEN = (
+    "before the storms",
+    "after a long winter",
+    "at a tense meeting",
+    "late on Tuesday",
+    "in spring",
+)
+
+
+def _sentence(n: int, k: int) -> str:
+    """One of 625 sentences: story ``n``'s ``k``-th, different from every other story's."""
+    i = n * 7 + k * 3
+    return (
+        f"{_WHO[i % 5]} {_DID[(i // 5) % 5]} {_WHAT[(i // 25) % 5]} {_WHEN[(n + k) % 5]}, "
+        f"and story {n} says so in paragraph {k}."
+    )
+
+
+def _story(title: str, n: int, *, extra: str = "", dated: bool = True) -> str:
+    byline = f"<p>By Ann Lee, Staff Writer<br>Tuesday, April {n}, 2019</p>" if dated else ""
+    paragraphs = "".join(
+        "<p>" + " ".join(_sentence(n, k * 3 + j) for j in range(3)) + "</p>" for k in range(5)
+    )
+    return (
+        f"<html><head><title>{title}</title>{extra}</head><body>"
+        '<div class="menu"><a href="/">Home</a> <a href="/news/">News</a></div>'
+        f'<div class="story"><h1>{title}</h1>{byline}{paragraphs}</div></body></html>'
+    )
+
+
+def _listing(links: list[str], *, extra: str = "", next_link: str = "") -> str:
+    items = "".join(f'<li><a href="{u}">A headline about the harbour {u}</a></li>' for u in links)
+    more = f'<a href="{next_link}">Next</a>' if next_link else ""
+    return f"<html><head>{extra}</head><body><ul>{items}</ul>{more}</body></html>"
+
+
+pytestmark = pytest.mark.fast
+
+
+# --- units -----------------------------------------------------------------------------------------
+def test_robots_sitemap_lines_are_read_whatever_their_case_and_place():
+    robots = b"User-agent: *\nDisallow: /private/\nSITEMAP: /news.xml\nsitemap:https://h/s.xml\n"
+    assert robots_sitemaps(robots, "https://h/robots.txt") == [
+        "https://h/news.xml",
+        "https://h/s.xml",
+    ]
+
+
+def test_announced_feeds_are_found():
+    root = html.fromstring(
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+        '<link rel="alternate" hreflang="de" href="/de/"><link rel="stylesheet" href="/a.css">'
+        "</head><body></body></html>"
+    )
+    assert feed_links(root, "http://h/news/") == ["http://h/rss.xml"]
+
+
+@pytest.mark.parametrize(
+    ("current", "candidate"),
+    [
+        ("http://h/news/", "http://h/news/page/2/"),
+        ("http://h/news/page/2/", "http://h/news/page/3/"),
+        ("http://h/news/", "http://h/news/list_2.html"),
+        ("http://h/biz/index.htm", "http://h/biz/index_2.htm"),
+        ("http://h/news/", "http://h/news/?page=2"),
+        ("http://h/news/?page=2", "http://h/news/?page=3"),
+    ],
+)
+def test_common_pagination_forms_are_next_pages(current, candidate):
+    assert is_next_page(current, candidate)
+
+
+@pytest.mark.parametrize(
+    ("current", "candidate"),
+    [
+        ("http://h/", "http://h/tag/x/page/2/"),  # another listing
+        ("http://h/news/", "http://h/news/page/3/"),  # not the next one
+        ("http://h/news/", "http://other/news/page/2/"),
+    ],
+)
+def test_other_listings_are_not_next_pages(current, candidate):
+    assert not is_next_page(current, candidate)
+
+
+@pytest.mark.parametrize(
+    "text", ["Next", "next »", "Older posts", "Suivant", "Weiter", "Siguiente", "»"]
+)
+def test_next_links_in_the_usual_languages(text):
+    assert NEXT_TEXT.match(text)
+
+
+def test_page_numbers():
+    assert page_number("http://h/news/page/4/") == 4
+    assert page_number("http://h/biz/index_3.htm") == 3
+    assert page_number("http://h/news/?page=7") == 7
+    assert page_number("http://h/news/") is None
+
+
+def test_url_shapes_generalize_over_sections_ids_and_slugs():
+    assert url_shape("http://h/business/2019/0402_3.htm") == url_shape(
+        "http://h/sport/2020/1231_12.htm"
+    )
+    assert url_shape("http://h/news/20240305/123.html") == url_shape(
+        "http://h/tech/20231111/98765.html"
+    )
+    assert url_shape("http://h/a/2025/04/16/harbour-strike/") == url_shape(
+        "http://h/b/2024/01/02/x-y-z/"
+    )
+    assert url_shape("http://h/tag/strikes/") != url_shape("http://h/news/strikes/")
+
+
+def test_learned_shapes_need_agreeing_evidence():
+    shapes = UrlShapes(min_evidence=3)
+    for n, tag in enumerate(("harbour", "quay", "storms")):
+        shapes.confirm(f"http://h/news/2024030{n}/1{n}.html", article=True)
+        shapes.confirm(f"http://h/tag/{tag}/", article=False)
+    assert shapes.kind("http://h/sport/20250101/77.html") == "article"
+    assert shapes.kind("http://h/tag/other/") == "list"
+    assert shapes.kind("http://h/about.html") is None
+
+
+def test_page_says_it_is_an_article_by_its_metadata_or_its_text():
+    assert page_kind(html.fromstring(_story("Quay plan", 2))).is_article
+    declared = '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+    short = "<html><head>" + declared + "</head><body><p>Two lines only.</p></body></html>"
+    assert page_kind(html.fromstring(short)).is_article
+    listing = _listing([f"/news/2019/0402_{n}.htm" for n in range(20)])
+    assert not page_kind(html.fromstring(listing)).is_article
+    undated_short = "<html><body><p>" + " ".join(["word"] * 80) + "</p></body></html>"
+    assert not page_kind(html.fromstring(undated_short)).is_article
+
+
+# --- crawls ----------------------------------------------------------------------------------------
+def _crawl(site: LocalSite, tmp_path, start: str = "/") -> set[str]:
+    result = run_cli("crawl", site.url(start), "--archive", str(tmp_path / "archive"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {
+        a["final_url"].removeprefix(site.base_url)
+        for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz")
+        for a in read_jsonl_gz(p)
+    }
+
+
+@pytest.mark.e2e
+def test_articles_named_only_by_the_sitemap_in_robots_txt_are_found(tmp_path):
+    stories = [f"/news/2024030{n}/{100 + n}.html" for n in range(1, 7)]
+    sitemap = "".join(f"<url><loc>{{base}}{u}</loc></url>" for u in stories)
+    pages: dict[str, str | Page] = {u: _story(f"Story {u}", n) for n, u in enumerate(stories, 1)}
+    pages["/"] = _listing(stories[:2])  # the home page links only two of them
+    with LocalSite(pages) as site:
+        site.pages["/robots.txt"] = Page(
+            f"Sitemap: {site.base_url}/maps/all.xml\n", content_type="text/plain"
+        )
+        site.pages["/maps/all.xml"] = Page(
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + sitemap.replace("{base}", site.base_url)
+            + "</urlset>",
+            content_type="application/xml",
+        )
+        found = _crawl(site, tmp_path)
+    assert found == set(stories)
+
+
+@pytest.mark.e2e
+def test_announced_feed_and_paginated_sections_are_followed_and_lists_are_not_exported(tmp_path):
+    stories = [f"/biz/2019/04{n:02d}_1.htm" for n in range(1, 10)]
+    feed_only = "/biz/2019/0420_9.htm"
+    rss = "".join(f"<item><link>{{base}}{u}</link><title>T</title></item>" for u in [feed_only])
+    feed_link = '<link rel="alternate" type="application/rss+xml" href="/feeds/biz.rss">'
+    pages: dict[str, str | Page] = {u: _story(f"Story {u}", n) for n, u in enumerate(stories, 1)}
+    pages[feed_only] = _story("From the feed only", 20)
+    pages["/"] = _listing(["/biz/index.htm"], extra=feed_link)
+    pages["/biz/index.htm"] = _listing(stories[:3], next_link="index_2.htm")
+    pages["/biz/index_2.htm"] = _listing(stories[3:6], next_link="index_3.htm")
+    pages["/biz/index_3.htm"] = _listing(stories[6:])
+    for tag in ("harbour", "quay", "storms"):
+        pages[f"/tag/{tag}/"] = _listing(stories)
+        pages["/"] = pages["/"].replace(
+            "</ul>", f'<li><a href="/tag/{tag}/">Tag {tag}</a></li></ul>'
+        )
+    with LocalSite(pages) as site:
+        site.pages["/feeds/biz.rss"] = Page(
+            "<rss><channel>" + rss.replace("{base}", site.base_url) + "</channel></rss>",
+            content_type="application/rss+xml",
+        )
+        found = _crawl(site, tmp_path)
+    assert found == {*stories, feed_only}
