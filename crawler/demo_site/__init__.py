@@ -12,6 +12,12 @@ three stories and changes nothing else, for re-crawl tests.
     with DemoSite(port=0) as site:
         site.base_url, site.manifest(), site.expected_body("/world/")
 
+Two more templates, each a whole site of its own on its own server (``templates.py``):
+``DemoSite(template="legacy")``, a table-layout site of about 2002 in windows-1252 with bylines
+and dates only in text (``legacy.py``), and ``DemoSite(template="farm")``, a content farm of
+numeric ids with a naive ``Date:`` line, no author, a feed and a gzip'd sitemap (``farm.py``).
+``template_manifest(template, base_url)`` is the ground truth of any of the three, in one shape.
+
 ``demo_manifest(base_url)`` is the ground truth a crawl is checked against; ``expected_body(url)``
 the exact identity bytes the server sends. Both are deterministic for a base URL and edition.
 """
@@ -29,16 +35,20 @@ from crawler.demo_site.site import (
     build_site,
     normalize_base_url,
 )
+from crawler.demo_site.templates import TEMPLATES, build_template, template_manifest
 
 __all__ = [
     "ARTICLE_PATTERNS",
     "DEFAULT_BASE_URL",
+    "TEMPLATES",
     "DemoSite",
     "SiteBuild",
     "build_site",
+    "build_template",
     "demo_manifest",
     "expected_body",
     "served_body",
+    "template_manifest",
 ]
 
 

@@ -1,5 +1,8 @@
 """``python -m crawler.demo_site``: serve the demo news site until SIGTERM or SIGINT.
 
+``--template legacy`` or ``--template farm`` serves one of the other demo sites instead of The
+Harbour Courier.
+
 Prints one line, ``demo site: http://HOST:PORT/``, once the port is bound (``--port 0`` picks a
 free one), then serves; exits 0 on SIGTERM/SIGINT. ``--pid-file`` lets a Makefile stop it.
 """
@@ -14,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from crawler.demo_site import DemoSite, demo_manifest
+from crawler.demo_site import TEMPLATES, DemoSite, demo_manifest, template_manifest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
     parser.add_argument("--edition", type=int, choices=(1, 2), default=1,
                         help="2 = the changed site: three more stories, nothing else changed")  # fmt: skip
+    parser.add_argument("--template", choices=TEMPLATES, default="courier",
+                        help="which site: courier (default), legacy or farm")  # fmt: skip
     parser.add_argument("--pid-file", type=Path, help="write this process's PID here")
     parser.add_argument("--access-log", type=Path, help="append each request as a JSON line")
     parser.add_argument("--print-manifest", action="store_true",
@@ -33,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.print_manifest:
         base = f"http://{args.host}:{args.port}/"
-        json.dump(demo_manifest(base, args.edition), sys.stdout, indent=1, ensure_ascii=False)
+        if args.template == "courier":
+            manifest = demo_manifest(base, args.edition)
+        else:
+            manifest = template_manifest(args.template, base, args.edition)
+        json.dump(manifest, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
 
@@ -41,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        site = DemoSite(args.host, args.port, edition=args.edition, access_log=args.access_log)
+        site = DemoSite(
+            args.host, args.port, edition=args.edition, access_log=args.access_log,
+            template=args.template,
+        )  # fmt: skip
         site.start()
     except OSError as exc:
         print(

@@ -141,3 +141,56 @@ Disallow: /newsletter/
 
 Sitemap: {_abs(base_url, "/sitemap.xml")}
 """
+
+
+# ---------------------------------------------------------------- the other templates' feeds
+
+
+def channel_rss(
+    title: str,
+    link: str,
+    description: str,
+    self_href: str,
+    items: Sequence[tuple[str, str, datetime, str]],
+    updated: datetime,
+) -> str:
+    """A plain RSS 2.0 channel of ``(url, title, aware pubDate, description)`` items, no authors."""
+    body = "\n".join(
+        f"""<item>
+  <title>{escape(t)}</title>
+  <link>{escape(u)}</link>
+  <guid isPermaLink="true">{escape(u)}</guid>
+  <pubDate>{format_datetime(d)}</pubDate>
+  <description>{escape(desc)}</description>
+</item>"""
+        for u, t, d, desc in items
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel>
+<title>{escape(title)}</title>
+<link>{escape(link)}</link>
+<description>{escape(description)}</description>
+<language>en</language>
+<lastBuildDate>{format_datetime(updated)}</lastBuildDate>
+<atom:link href="{escape(self_href)}" rel="self" type="application/rss+xml"/>
+{body}
+</channel>
+</rss>
+"""
+
+
+def urlset(entries: Sequence[tuple[str, str, str]]) -> str:
+    """A sitemap of ``(absolute url, lastmod, changefreq)`` entries (empty fields left out)."""
+    rows = []
+    for url, lastmod, changefreq in entries:
+        row = f"<url><loc>{escape(url)}</loc>"
+        row += f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        row += f"<changefreq>{changefreq}</changefreq>" if changefreq else ""
+        rows.append(row + "</url>")
+    items = "\n".join(rows)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{items}
+</urlset>
+"""

@@ -28,7 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, Self
 
-from crawler.demo_site.site import Resource, SiteBuild, build_site
+from crawler.demo_site.site import Resource, SiteBuild
+from crawler.demo_site.templates import build_template, check_template, template_manifest
 
 # Varied chunk sizes: a crawler must reassemble chunks that split anywhere in the entity.
 _CHUNK_SIZES = (1000, 4096, 517, 2048)
@@ -53,7 +54,6 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "HarbourCourier/1.0"
     sys_version = ""
     timeout = 30  # an idle keep-alive connection closes on its own
     server: _Server
@@ -71,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.server.connections.discard(self.connection)
 
     def version_string(self) -> str:
-        return self.server_version
+        return self.server.site.build.server
 
     def log_message(self, format: str, *args: Any) -> None:
         # The site keeps its own request log (DemoSite.requests, --access-log); stderr stays quiet.
@@ -208,6 +208,8 @@ class DemoSite:
     ``port=0`` picks a free port; ``base_url`` is known once started (``with`` starts it).
     ``requests`` lists every request served, so tests can see what a crawl fetched
     (e.g. that robots.txt kept it out of /private/). ``access_log`` appends them as JSON lines.
+    ``template`` picks the site served: ``courier`` (The Harbour Courier, the default),
+    ``legacy`` or ``farm`` (see ``crawler.demo_site.templates``).
     """
 
     def __init__(
@@ -216,8 +218,10 @@ class DemoSite:
         port: int = 0,
         edition: int = 1,
         access_log: str | Path | None = None,
+        template: str = "courier",
     ) -> None:
         self.host = host
+        self._template = check_template(template)
         self._requested_port = port
         self._edition = edition
         self._access_log_path = Path(access_log) if access_log else None
@@ -239,7 +243,9 @@ class DemoSite:
             return self
         server = _Server((self.host, self._requested_port), self)
         self._server = server
-        self._build = build_site(self._base_for(server.server_port), self._edition)
+        self._build = build_template(
+            self._template, self._base_for(server.server_port), self._edition
+        )
         if self._access_log_path:
             self._access_log = self._access_log_path.open("a", encoding="utf-8")
         self._thread = threading.Thread(
@@ -295,21 +301,30 @@ class DemoSite:
         return self.build.base_url
 
     @property
+    def template(self) -> str:
+        return self._template
+
+    @property
     def edition(self) -> int:
         return self._edition
 
     def set_edition(self, edition: int) -> None:
         """Switch to another edition in place: same port, same URLs, the new stories added."""
         if self._build is not None:
-            self._build = build_site(self._build.base_url, edition)
+            self._build = build_template(self._template, self._build.base_url, edition)
         self._edition = edition
 
     def url(self, path: str) -> str:
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def manifest(self) -> dict:
-        """Ground truth for this site: see ``crawler.demo_site.demo_manifest``."""
+        """Ground truth for this site: ``crawler.demo_site.demo_manifest`` for the Courier, the
+        ``template_manifest`` of the others."""
         return self.build.manifest
+
+    def template_manifest(self) -> dict:
+        """Ground truth in the shape common to every template: see ``template_manifest``."""
+        return template_manifest(self._template, self.base_url, self._edition)
 
     def expected_body(self, path: str) -> bytes:
         """The identity (un-gzipped, de-chunked) body served for a path or URL."""

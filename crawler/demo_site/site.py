@@ -82,6 +82,7 @@ class SiteBuild:
     resources: dict[str, Resource]
     manifest: dict
     not_found: Resource
+    server: str = "HarbourCourier/1.0"  # the Server header
 
     def lookup(self, target: str) -> Resource:
         """The resource for a request target (path and query, or an absolute URL).

@@ -16,6 +16,7 @@ import json
 import random
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
@@ -381,6 +382,57 @@ def load_stories(edition: int = 1) -> list[Story]:
     return stories
 
 
+def load_corpus(
+    edition: int = 1,
+    *,
+    outlet: str,
+    reporters: Sequence[str],
+    signed: bool,
+    shift: timedelta = timedelta(0),
+) -> list[Story]:
+    """Every story spec of an edition, written afresh for another demo site, in spec order.
+
+    The other demo templates re-dress the Courier's stories as their own: the body names the
+    publication as ``outlet`` ("told {outlet}"), may close with "Additional reporting by" one of
+    ``reporters`` if ``signed`` (unsigned content-farm copy also loses its typographic quotes),
+    and is written for the spec's date moved by ``shift``, so its weekdays stay true. Stories come
+    back unsigned (the site assigns its own bylines), naive (the spec's local time), without the
+    Courier's special roles and without the fixture. The same arguments give the same words.
+    """
+    spec = tomllib.loads(data_file("stories.toml").decode("utf-8"))
+    stories = []
+    for s in spec["story"]:
+        if s.get("edition", 1) > edition:
+            continue
+        rng = random.Random(f"{SEED}:{s['slug']}")
+        published = datetime.fromisoformat(s["date"]) + shift
+        paragraphs = _write_body(s, rng, published, reporters, outlet, signed=signed)
+        headline, dek = s["headline"], s["dek"]
+        if not signed:
+            paragraphs = [_plain_quotes(p) for p in paragraphs]
+            headline, dek = _plain_quotes(headline), _plain_quotes(dek)
+        stories.append(
+            Story(
+                slug=s["slug"],
+                section=s["section"],
+                template=s["template"],
+                edition=s.get("edition", 1),
+                special="",
+                old_slug="",
+                headline=headline,
+                dek=dek,
+                tags=tuple(s["tags"]),
+                author="",
+                author_role="",
+                published=published,
+                modified=None,
+                paragraphs=tuple(paragraphs),
+                place=s["place"],
+            )
+        )
+    return stories
+
+
 def _fixture_story() -> Story:
     expected = json.loads(data_file(FIXTURE_JSON))
     return Story(
@@ -418,7 +470,10 @@ def _build(s: dict, authors: dict) -> Story:
         modified = published + timedelta(minutes=minutes)
     else:
         modified = None
-    paragraphs = _write_body(s, rng, published, authors, author["name"])
+    courier = template == "A"
+    reporters = sorted(a["name"] for a in authors.values() if a["name"] != author["name"])
+    outlet = "the Courier" if courier else "a local newspaper"
+    paragraphs = _write_body(s, rng, published, reporters, outlet, signed=courier)
     headline, dek = s["headline"], s["dek"]
     if template == "B":
         # The content farm strips typographic quotes, as the fixture page shows.
@@ -452,15 +507,18 @@ def _cap(text: str) -> str:
 
 
 def _write_body(
-    s: dict, rng: random.Random, published: datetime, authors: dict, author: str
+    s: dict,
+    rng: random.Random,
+    published: datetime,
+    reporters: Sequence[str],
+    outlet: str,
+    *,
+    signed: bool,
 ) -> list[str]:
-    courier = s["template"] == "A"
     nextday = published + timedelta(days=rng.randint(3, 6))
     nextmonth = (published.replace(day=1) + timedelta(days=32)).strftime("%B")
     month = (published.replace(day=1) - timedelta(days=1)).strftime("%B")
     analyst_last = rng.choice(_LAST_NAMES)
-    reporters = sorted(a["name"] for a in authors.values() if a["name"] != author)
-    outlet = "the Courier" if courier else "a local newspaper"
     slots = {
         "place": s["place"],
         "org": s["org"],
@@ -529,5 +587,5 @@ def _write_body(
     body += facts[:1] + head + rest + facts[1:]
     body.append(draw(_OUTLOOK))
     if maybe(0.6):
-        body.append(draw(_CLOSING_COURIER if courier and maybe(0.5) else _CLOSING))
+        body.append(draw(_CLOSING_COURIER if signed and maybe(0.5) else _CLOSING))
     return body
