@@ -85,11 +85,18 @@ def _without_page(path: str) -> str:
 
 def is_next_page(current: str, candidate: str) -> bool:
     """``candidate`` is the page after ``current`` of the same listing."""
-    here, there = urlsplit(current), urlsplit(candidate)
-    if here.netloc != there.netloc:
-        return False
     number = page_number(candidate)
-    if number is None or number != (page_number(current) or 1) + 1:
+    return (
+        number is not None
+        and number == (page_number(current) or 1) + 1
+        and is_page_of(current, candidate)
+    )
+
+
+def is_page_of(current: str, candidate: str) -> bool:
+    """``candidate`` is a numbered page of the listing ``current`` is a page of."""
+    here, there = urlsplit(current), urlsplit(candidate)
+    if here.netloc != there.netloc or page_number(candidate) is None:
         return False
     base, other = _without_page(here.path), _without_page(there.path)
     directory = base if base.endswith("/") else base.rsplit("/", 1)[0] + "/"

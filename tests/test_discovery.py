@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
+from crawler.demo_site import DemoSite
 from crawler.discovery import (
     NEXT_TEXT,
     UrlShapes,
@@ -220,3 +221,22 @@ def test_announced_feed_and_paginated_sections_are_followed_and_lists_are_not_ex
         )
         found = _crawl(site, tmp_path)
     assert found == {*stories, feed_only}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("template", ["courier", "legacy", "farm"])
+def test_adhoc_crawl_of_a_home_page_finds_its_articles_and_no_other_page(template, tmp_path):
+    """Three sites built three ways (dated slugs and JSON-LD; a 2000s table layout with nothing
+    but its links; a numeric-id content farm with articles only in its sitemap and feed)."""
+    with DemoSite(port=0, template=template) as site:
+        truth = site.template_manifest()
+        result = run_cli("crawl", truth["home"], "--archive", str(tmp_path / "a"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = {
+        a["final_url"]
+        for p in (tmp_path / "a").glob("articles/*/*.jsonl.gz")
+        for a in read_jsonl_gz(p)
+    }
+    articles = set(truth["articles"])
+    assert len(exported & articles) >= 0.98 * len(articles), sorted(articles - exported)
+    assert exported <= articles, sorted(exported - articles)

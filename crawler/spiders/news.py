@@ -43,6 +43,8 @@ from crawler.discovery import (
     UrlShapes,
     feed_links,
     is_next_page,
+    is_page_of,
+    page_number,
     robots_sitemaps,
 )
 from crawler.items import ArticleItem
@@ -224,13 +226,21 @@ class NewsSpider(scrapy.Spider):
         hops = response.meta.get(HOPS, self.depth)
         page = response.meta.get(PAGE, 0)
         links = [url for url in self._links(response) if self._in_scope(url)]
-        next_url = None if is_article else self._next_page(response, links)
-        if next_url and page < self.site.pagination_depth and self._in_scope(next_url):
-            yield self._section_request(next_url, page=page + 1, hops=hops)
+        pages: dict[str, None] = {}
+        if not is_article:
+            next_url = self._next_page(response, links)
+            if next_url and self._in_scope(next_url):
+                pages[next_url] = None
+            # every numbered page the listing links to (1 2 3 ... Next): pages, not link hops
+            pages.update(dict.fromkeys(url for url in links if is_page_of(response.url, url)))
+        for url in pages:
+            number = page_number(url) or page + 2
+            if number - 1 <= self.site.pagination_depth:
+                yield self._section_request(url, page=number - 1, hops=hops)
         if hops >= self.depth:
             return
         for url in links:
-            if url != next_url:
+            if url not in pages:
                 yield self._page_request(url, hops=hops + 1)
 
     def _page_request(self, url: str, *, hops: int, hints: dict | None = None) -> scrapy.Request:
