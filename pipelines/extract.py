@@ -39,6 +39,7 @@ from crawler.config import project_defaults
 from pipelines.decode import NotHtml, decode_html, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
 from pipelines.template import SiteTemplate
+from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
 
 EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
 
@@ -96,6 +97,9 @@ _HEADING_MAX_CHARS = 200
 _CONTEXT_WORDS = 8
 _CONTEXT_NODES = 6
 _CONTEXT_MIN_WORDS = 3
+# Which way main text leans where the extraction is in doubt (CLEAN_FAVOR): ``precision`` keeps
+# less around the article, ``recall`` misses less of it, ``balanced`` is measured best on both.
+FAVOR_MODES = ("balanced", "precision", "recall")
 
 
 class _Timeout(Exception):
@@ -347,6 +351,7 @@ def extract_article(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = DEFAULT_TIMEOUT,
     min_words: int = DEFAULT_MIN_WORDS,
+    favor: str = "balanced",
 ) -> dict[str, Any]:
     """Every article field of one page, plus ``is_article`` and ``skip_reason``.
 
@@ -386,15 +391,28 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
             result[field] = meta[field]
     # A feed or news sitemap knows the title and date when the page does not say them.
     result["title"] = result["title"] or hints.get("title")
-    result["published"] = result["published"] or normalize_date(hints.get("published"))
-    if not result["published"]:
-        result["published"] = _htmldate(tree, url)
+    # Where the markup is silent, a byline or date line under the headline speaks before the feed,
+    # htmldate and the URL; read now, before the main text consumes the tree.
+    lang, url_day = result["language"], url_date(url)
+    near = TextMeta()
+    if not (result["authors"] and result["published"]):
+        near = headline_metadata(tree, result["title"], lang, url_day)
+    later_date = None
+    if not (result["published"] or near.published):
+        later_date = normalize_date(hints.get("published")) or _htmldate(tree, url)
     result["encoding"] = encoding
     link_texts = _link_texts(tree)
     _check(deadline)
     text = _body_text(tree, html_text, url, template)
     _check(deadline)
     text = _drop_title_line(text, result["title"])
+    # Bylines, date lines and utility links at the top or bottom are not article text, whatever
+    # the markup said; what they say counts only where the markup said nothing.
+    text, above, below = strip_text_metadata(text, lang, url_day)
+    said = above | near | below
+    result["authors"] = result["authors"] or list(said.authors)
+    result["published"] = result["published"] or said.published or later_date or url_day
+    result["modified"] = result["modified"] or said.modified
     result["body"] = text
     result["word_count"] = word_count(text)
     result["skip_reason"] = _skip_reason(result, meta, text, link_texts, min_words)

@@ -1,5 +1,6 @@
-"""Article metadata from a parsed page: JSON-LD first, then Open Graph / meta / ``<time>``, then
-heuristics (the page's own date lines, htmldate).
+"""Article metadata from a parsed page: JSON-LD first, then Open Graph / meta / ``<time>``, then a
+short element holding an ISO date with its time. Bylines and dates written as text, htmldate and
+the URL's date come after these, in :mod:`pipelines.extract` (see :mod:`pipelines.textmeta`).
 
 Dates are ISO 8601 and keep the offset the page gave; a date the page gave without a zone stays
 without one (no zone is invented), and a date without a time stays a date.
@@ -15,6 +16,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
+
+from pipelines.textmeta import page_lines
 
 ARTICLE_TYPES = frozenset(
     {
@@ -53,6 +56,9 @@ _ISO = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
 _SPACE = re.compile(r"\s+")
+# A printed line longer than this is a paragraph, not the headline <title> shortened.
+_HEADLINE_MAX_CHARS = 150
+_HEADLINE_MIN_WORDS = 3
 
 
 # dates -------------------------------------------------------------------------------------
@@ -153,7 +159,7 @@ def _first_url(value: Any) -> str | None:
 
 def _keywords(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [k.strip() for k in value.split(",") if k.strip()]
+        return [k.strip() for k in re.split(r"[,;]", value) if k.strip()]
     if isinstance(value, list):
         return [k.strip() for k in value if isinstance(k, str) and k.strip()]
     return []
@@ -183,9 +189,23 @@ def _clean_title(title: str, root: etree._Element) -> str:
         heading = _text(h)
         if heading and len(heading) > 10 and heading in title:
             return heading
-    parts = re.split(r"\s+[|\-–—·:»]\s*|\s*[|–—·»]\s+", title)
+    parts = [p.strip() for p in re.split(r"\s+[|\-–—·:»]\s*|\s*[|–—·»]\s+", title) if p.strip()]
     if len(parts) > 1:
-        return max(parts, key=len).strip()
+        # The headline is printed on the page as text (legacy pages: in <b> or <font>, no <h1>);
+        # the site name is a logo link, a word or two, or part of a longer line ("© The Gazette").
+        links = {_text(a) for a in root.iter("a")}
+        lines = [x for x in page_lines(root) if len(x) <= _HEADLINE_MAX_CHARS and x not in links]
+        printed: dict[str, str] = {}
+        for part in parts:
+            if len(part.split()) < _HEADLINE_MIN_WORDS:
+                continue
+            line = next((x for x in lines if x.casefold().startswith(part.casefold())), None)
+            if line is not None:
+                # <title> often shortens the headline: the printed line is the whole of it.
+                printed[part] = line if line.endswith(("?", "!")) or line[-1:].isalnum() else part
+        if printed:
+            return printed[max(printed, key=len)]
+        return max(parts, key=len)
     return title
 
 
