@@ -406,6 +406,7 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
     text = _body_text(tree, html_text, url, template)
     _check(deadline)
     text = _drop_title_line(text, result["title"])
+    text = _drop_trailing_links(text, link_texts)
     # Bylines, date lines and utility links at the top or bottom are not article text, whatever
     # the markup said; what they say counts only where the markup said nothing.
     text, above, below = strip_text_metadata(text, lang, url_day)
@@ -420,8 +421,34 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
     return result
 
 
+def unwrap_layout_tables(tree: etree._Element) -> None:
+    """Tables that lay out a page (a cell holds paragraphs) become plain blocks, so the story in a
+    cell reads as its paragraphs, not as one table row with the menus and the byline beside it."""
+    for table in reversed(list(tree.iter("table"))):  # nested tables first
+        rows = table.xpath("./tr | ./*[self::tbody or self::thead or self::tfoot]/tr")
+        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        story = [c for c in cells if _own_paragraphs(c, table) >= 2 and not _mostly_links(c)]
+        # a page layout: the story in one column, a menu of links in another
+        if not story or not any(_mostly_links(cell) for cell in cells if cell not in story):
+            continue
+        for el in [table, *table.xpath("./tbody | ./thead | ./tfoot"), *rows, *cells]:
+            el.tag = "div"
+
+
+def _mostly_links(cell: etree._Element) -> bool:
+    text = _SPACE.sub(" ", cell.text_content() or "").strip()
+    links = sum(len((a.text_content() or "").strip()) for a in cell.iter("a"))
+    return bool(text) and links >= 0.5 * len(text)
+
+
+def _own_paragraphs(cell: etree._Element, table: etree._Element) -> int:
+    """Paragraphs of ``cell`` not inside a table nested in it."""
+    return sum(1 for p in cell.iter("p") if next(p.iterancestors("table"), None) is table)
+
+
 def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
+    unwrap_layout_tables(tree)
     visible = visible_text_length(tree)
     if template is not None:
         template.strip(tree)
@@ -436,6 +463,7 @@ def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) ->
     # run (on the page without the pruning above: it judges containers differently) and then the
     # baseline have a say.
     second = load_html(html_text)
+    unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
@@ -466,12 +494,42 @@ def _link_texts(tree: etree._Element) -> set[str]:
     return texts
 
 
+_TRAILING_LINE_WORDS = 6  # "More World headlines", "Related stories", "Read more on our site"
+_TRAILING_LINES_MAX = 2
+_SENTENCE_END = tuple('.!?…"”’»)')
+
+
+def _drop_trailing_links(text: str, link_texts: set[str]) -> str:
+    """The text without the short lines that end it and end no sentence: a link's whole text, or
+    a heading whose list was left out ("More World headlines"): a way to more of the site, not
+    the story's last words."""
+    lines = text.split("\n\n")
+    for _ in range(_TRAILING_LINES_MAX):
+        if len(lines) < 2:
+            break
+        last = lines[-1].strip()
+        words = word_count(last)
+        short = words <= _TRAILING_LINE_WORDS and not last.endswith(_SENTENCE_END)
+        if not (short or (last in link_texts and words <= 2 * _TRAILING_LINE_WORDS)):
+            break
+        lines.pop()
+    return "\n\n".join(lines)
+
+
+_TITLE_WITHIN = 3  # lines at the top of the text where the headline may stand
+_LABEL_MAX_WORDS = 6  # a section label or kicker above the headline
+
+
 def _drop_title_line(text: str, title: str | None) -> str:
+    """The text without the headline, nor the short labels above it (section name, kicker)."""
     if not text or not title:
         return text
-    first, _, rest = text.partition("\n\n")
-    if first.strip() == title.strip():
-        return rest
+    lines = text.split("\n\n")
+    for i, line in enumerate(lines[:_TITLE_WITHIN]):
+        if line.strip() == title.strip():
+            if all(len(above.split()) <= _LABEL_MAX_WORDS for above in lines[:i]):
+                return "\n\n".join(lines[i + 1 :])
+            break
     return text
 
 

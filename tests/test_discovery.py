@@ -240,3 +240,24 @@ def test_adhoc_crawl_of_a_home_page_finds_its_articles_and_no_other_page(templat
     articles = set(truth["articles"])
     assert len(exported & articles) >= 0.98 * len(articles), sorted(articles - exported)
     assert exported <= articles, sorted(exported - articles)
+
+
+@pytest.mark.e2e
+def test_legacy_pages_export_author_date_and_a_body_without_byline_date_or_utility_lines(tmp_path):
+    with DemoSite(port=0, template="legacy") as site:
+        truth = site.template_manifest()["articles"]
+        result = run_cli(
+            "crawl", site.base_url + "/", "--archive", str(tmp_path / "a"), cwd=tmp_path
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    articles = [a for p in (tmp_path / "a").glob("articles/*/*.jsonl.gz") for a in read_jsonl_gz(p)]
+    assert len(articles) == len(truth)
+    for article in articles:
+        expected = truth[article["final_url"]]
+        assert article["authors"] == expected["authors"], article["final_url"]
+        assert article["published"] == expected["published"], article["final_url"]
+        assert article["title"] == expected["title"]
+        body = article["body"]
+        for line in (expected["byline"], expected["date_text"], "Printer-friendly", "E-mail this"):
+            assert line not in body, (article["final_url"], line)
+        assert body.split("\n\n") == expected["body_paragraphs"], article["final_url"]
