@@ -349,7 +349,9 @@ def test_upload_pending_beside_a_running_crawl_leaves_its_open_files_alone(
 ):
     bucket = _new_bucket(s3_env)
     uri = f"s3://{bucket}/beside"
-    _site(tmp_path, demo_site.base_url, delay=0.1)
+    # slow enough that `upload --pending` (a process start: seconds on a loaded machine) runs
+    # while the crawl still writes
+    _site(tmp_path, demo_site.base_url, delay=0.3)
     proc = _start_crawl(tmp_path, uri, "-s", "ARCHIVE_WARC_MAX_SIZE=20000")
     spool = tmp_path / SPOOL
     try:
