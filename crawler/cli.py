@@ -86,9 +86,11 @@ def _add_setting_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_settings(args: argparse.Namespace):
+def load_settings(args: argparse.Namespace, *, crawl: bool = True):
     """Project settings (crawler/settings.py reads ARCHIVE_URI, REDIS_URL, ARCHIVE_SPOOL_DIR and
-    STATE_DIR from the environment) < -s < dedicated options."""
+    STATE_DIR from the environment) < -s < dedicated options. ``crawl``: check every crawl
+    component's settings too (a command that only stores files checks the store's, when it opens
+    it, and need not load the cleaning pipeline)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.utils.project import get_project_settings
 
@@ -104,7 +106,8 @@ def load_settings(args: argparse.Namespace):
         settings.set("JOBDIR", args.job_dir, priority="cmdline")
     if getattr(args, "sites_dir", None):
         settings.set("SITES_DIR", args.sites_dir, priority="cmdline")
-    validate_settings(settings)
+    if crawl:
+        validate_settings(settings)
     return settings
 
 
@@ -240,7 +243,7 @@ def cmd_extract(args) -> int:
 def cmd_upload(args) -> int:
     from crawler import logs
 
-    settings = load_settings(args)
+    settings = load_settings(args, crawl=False)
     logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
     store = _checked_store(settings)
     summary = store.upload_pending()
