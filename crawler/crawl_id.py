@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler.config import ConfigError
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -61,6 +63,15 @@ class CrawlIdentity:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlIdentity:
         return cls(crawler)
+
+    @classmethod
+    def check_settings(cls, settings: BaseSettings) -> None:
+        # The id names directories and object keys: "." or ".." would name their parents.
+        value = settings.get(SETTING)
+        if value is not None and _UNSAFE.sub("-", str(value)) in (".", ".."):
+            raise ConfigError(
+                f"setting {SETTING}={value!r}: not a name (use letters, digits, '_', '.', '-')"
+            )
 
     def update_settings(self, settings: BaseSettings) -> None:
         spider = self.crawler.spider

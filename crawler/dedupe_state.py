@@ -12,11 +12,21 @@ Namespaces in ``crawler.state`` (SQLite or Redis, whichever the crawl uses):
   is rebuilt from these at start).
 
 URL keys are canonical URLs (``crawler.urls.canonicalize_url``); callers canonicalize.
+
+Entries that point at a record (payloads, captures) and article marks also say which process wrote
+them and when (``_w``: ``{"by": "HOST-PID", "t": epoch}``, the ``HOST-PID`` of its WARC names), so
+that after a crash the entries of the dead process whose records or articles did not survive can
+be dropped (:meth:`DedupeState.forget_unwritten`, :meth:`DedupeState.forget_unexported`): a
+revisit never points at a record that is not in a finished WARC, and an article that was never
+exported is fetched again.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +59,24 @@ def parse_duration(value: Any, setting: str = "ARTICLE_RECRAWL_AFTER") -> timede
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
 
 
+_WRITTEN_BY = "_w"
+
+
+def writer_id() -> str:
+    """This process as the WARC writer names it: ``HOST-PID`` (``...-HOST-PID.warc.gz``)."""
+    return f"{socket.gethostname().split('.')[0] or 'localhost'}-{os.getpid()}"
+
+
+def _written() -> dict[str, Any]:
+    return {"by": writer_id(), "t": time.time()}
+
+
+def _public(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {k: v for k, v in value.items() if k != _WRITTEN_BY}
+
+
 def _iso(when: datetime | str | None) -> str:
     if when is None:
         when = datetime.now(UTC)
@@ -71,10 +99,12 @@ class DedupeState:
 
     # --- articles already archived ------------------------------------------------------------
     def mark_archived(self, canonical_url: str, when: datetime | None = None) -> None:
-        self.store.put(NS_ARCHIVED, canonical_url, _iso(when))
+        self.store.put(NS_ARCHIVED, canonical_url, {"at": _iso(when), _WRITTEN_BY: _written()})
 
     def archived_at(self, canonical_url: str) -> datetime | None:
         value = self.store.get(NS_ARCHIVED, canonical_url)
+        if isinstance(value, dict):  # else an ISO date, as earlier versions stored it
+            value = value.get("at")
         return None if value is None else datetime.fromisoformat(value)
 
     def archived_recently(
@@ -99,25 +129,31 @@ class DedupeState:
             # the server stopped sending validators: don't send stale ones next time
             self.store.delete(NS_VALIDATORS, url)
             return
-        self.store.put(NS_VALIDATORS, url, {"etag": etag, "last_modified": last_modified})
+        self.store.put(
+            NS_VALIDATORS,
+            url,
+            {"etag": etag, "last_modified": last_modified, _WRITTEN_BY: _written()},
+        )
 
     # --- payload digests ----------------------------------------------------------------------
     def payload_seen(self, digest: str) -> dict[str, str] | None:
         """The first capture with this payload digest: ``{"record_id", "uri", "date"}``, or None."""
-        return self.store.get(NS_PAYLOADS, digest)
+        return _public(self.store.get(NS_PAYLOADS, digest))
 
     def remember_payload(
         self, digest: str, record_id: str, uri: str, date: datetime | str | None
     ) -> bool:
         """Remember the capture of a new payload; the first capture wins. True if this one did."""
         return self.store.put_if_absent(
-            NS_PAYLOADS, digest, {"record_id": record_id, "uri": uri, "date": _iso(date)}
+            NS_PAYLOADS,
+            digest,
+            {"record_id": record_id, "uri": uri, "date": _iso(date), _WRITTEN_BY: _written()},
         )
 
     # --- last full capture of a URL (server-not-modified revisits) ---------------------------
     def last_capture(self, url: str) -> dict[str, str] | None:
         """``{"record_id", "uri", "date", "digest"}`` of the last full capture of ``url``, or None."""
-        return self.store.get(NS_CAPTURES, url)
+        return _public(self.store.get(NS_CAPTURES, url))
 
     def remember_capture(
         self, url: str, record_id: str, uri: str, date: datetime | str | None, digest: str
@@ -126,8 +162,58 @@ class DedupeState:
         self.store.put(
             NS_CAPTURES,
             url,
-            {"record_id": record_id, "uri": uri, "date": _iso(date), "digest": digest},
+            {
+                "record_id": record_id,
+                "uri": uri,
+                "date": _iso(date),
+                "digest": digest,
+                _WRITTEN_BY: _written(),
+            },
         )
+
+    # --- after a crash ------------------------------------------------------------------------
+    def forget_unwritten(self, writer: str, since: float, kept: set[str]) -> int:
+        """Drop the payload and capture entries ``writer`` (a dead ``HOST-PID``) made from
+        ``since`` (epoch seconds: when its last WARC was opened) whose record is not in ``kept``
+        (the records its repair kept). A dropped capture's validators go too, so the page is
+        fetched in full again. Returns how many entries were dropped."""
+        dropped = 0
+        for ns in (NS_PAYLOADS, NS_CAPTURES):
+            for key, value in list(self.store.items(ns)):
+                written = value.get(_WRITTEN_BY) if isinstance(value, dict) else None
+                if not written or written.get("by") != writer or written.get("t", 0) < since:
+                    continue
+                if value.get("record_id") in kept:
+                    continue
+                self.store.delete(ns, key)
+                if ns == NS_CAPTURES:
+                    self.store.delete(NS_VALIDATORS, key)
+                dropped += 1
+        return dropped
+
+    def forget_validators(self, writer: str) -> int:
+        """Drop the validators ``writer`` (a dead ``HOST-PID``) stored: the links of the pages it
+        fetched may not all have been followed, so those pages are fetched in full again (a
+        ``304`` would hide their links). Returns how many were dropped."""
+        dropped = 0
+        for key, value in list(self.store.items(NS_VALIDATORS)):
+            written = value.get(_WRITTEN_BY) if isinstance(value, dict) else None
+            if written and written.get("by") == writer:
+                self.store.delete(NS_VALIDATORS, key)
+                dropped += 1
+        return dropped
+
+    def forget_unexported(self, writer: str, exported: set[str]) -> int:
+        """Drop the article marks ``writer`` (a dead ``HOST-PID``) made for articles that are not
+        in ``exported`` (canonical URLs of the articles it left), so they are fetched again.
+        Returns how many marks were dropped."""
+        dropped = 0
+        for key, value in list(self.store.items(NS_ARCHIVED)):
+            written = value.get(_WRITTEN_BY) if isinstance(value, dict) else None
+            if written and written.get("by") == writer and key not in exported:
+                self.store.delete(NS_ARCHIVED, key)
+                dropped += 1
+        return dropped
 
     # --- story index (pipelines.dedupe) -------------------------------------------------------
     def story(self, story_id: str) -> dict[str, Any] | None:

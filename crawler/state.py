@@ -28,6 +28,21 @@ from crawler.redact import redact_url
 
 _CRAWLER_ATTR = "_newsarchive_state"
 
+# A Redis restart (failover, upgrade, crash) must not cost a crawl its pages: each command waits
+# this long for Redis to answer again (refused or dropped connections, Redis loading its data),
+# backing off from 50 ms to 1 s between attempts. The reactor waits meanwhile: without Redis
+# there is no frontier and no state to work from.
+REDIS_RECONNECT_SECONDS = 60.0
+
+
+def redis_retry():
+    """The redis-py ``Retry`` of every Redis client of a crawl (see REDIS_RECONNECT_SECONDS)."""
+    from redis.backoff import ExponentialBackoff  # noqa: PLC0415 - only needed with REDIS_URL
+    from redis.retry import Retry  # noqa: PLC0415
+
+    # 0.05 + 0.1 + ... + 0.8 s, then 1 s per attempt
+    return Retry(ExponentialBackoff(cap=1.0, base=0.05), int(REDIS_RECONNECT_SECONDS) + 5)
+
 
 class CrawlStateError(ConfigError):
     """The configured state store cannot be used; the message names the setting and the cause."""
@@ -124,14 +139,19 @@ class RedisCrawlState:
 
     def __init__(self, url: str, prefix: str) -> None:
         import redis  # noqa: PLC0415 - only needed when REDIS_URL is set
+        from redis.backoff import NoBackoff  # noqa: PLC0415
+        from redis.retry import Retry  # noqa: PLC0415
 
         self.prefix = prefix
-        self._redis = redis.Redis.from_url(url)
+        # A Redis that does not answer at start is a configuration problem: say so at once.
+        probe = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
         try:
-            self._redis.ping()
+            probe.ping()
         except redis.RedisError as exc:
-            self._redis.close()
             raise CrawlStateError(f"REDIS_URL={redact_url(url)}: cannot use Redis: {exc}") from None
+        finally:
+            probe.close()
+        self._redis = redis.Redis.from_url(url, retry=redis_retry())
 
     def hash_key(self, ns: str) -> str:
         return f"{self.prefix}:state:{ns}"

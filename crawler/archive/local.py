@@ -11,7 +11,7 @@ from pathlib import Path
 
 import structlog
 
-from crawler.archive.repair import OPEN_SUFFIX, repair_open_files, writer_is_alive
+from crawler.archive.repair import OPEN_SUFFIX, recover_open_files, writer_is_alive
 from crawler.archive.store import (
     ArchiveConfigError,
     ArchiveStore,
@@ -82,13 +82,23 @@ class LocalStore(ArchiveStore):
         return [p.path for p in self._pending_files()]
 
     def upload_pending(self) -> UploadSummary:
-        """Repair ``.open`` leftovers in place; they are then part of the archive."""
-        stored = [
-            StoredFile(key=p.relative_to(self.root).as_posix(), path=p, bytes=p.stat().st_size)
+        """Repair ``.open`` leftovers in place (WARCs first, then articles, completed from the
+        WARCs); they are then part of the archive."""
+        repaired = [
+            r
             for d in _WRITTEN_IN_PLACE
-            for p in repair_open_files(self.root / d)
+            for r in recover_open_files(self.root / d, self.closed_article_lines)
         ]
-        return UploadSummary(uploaded=stored, pending=self._pending_files())
+        stored = [
+            StoredFile(
+                key=r.path.relative_to(self.root).as_posix(),
+                path=r.path,
+                bytes=r.path.stat().st_size,
+            )
+            for r in repaired
+            if r.path is not None
+        ]
+        return UploadSummary(uploaded=stored, pending=self._pending_files(), repaired=repaired)
 
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         with open(self._path(key), "rb") as f:

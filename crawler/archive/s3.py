@@ -30,7 +30,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from crawler.archive.repair import OPEN_SUFFIX, repair_open_files, writer_is_alive
+from crawler.archive.repair import OPEN_SUFFIX, recover_open_files, writer_is_alive
 from crawler.archive.store import (
     ArchiveConfigError,
     ArchiveStore,
@@ -236,7 +236,7 @@ class S3Store(ArchiveStore):
         A file already in the bucket with the same SHA-256 is not sent again. Stops at the first
         file that fails every retry (the store is down); the rest stay pending.
         """
-        repaired = repair_open_files(self.spool_root)
+        repaired = recover_open_files(self.spool_root, self.closed_article_lines)
         if repaired:
             log.info("archive.repaired_open_files", files=len(repaired))
         stored: list[StoredFile] = []
@@ -254,7 +254,7 @@ class S3Store(ArchiveStore):
                 break
             if result is not None:
                 stored.append(result)
-        summary = UploadSummary(uploaded=stored, pending=self._pending_files())
+        summary = UploadSummary(uploaded=stored, pending=self._pending_files(), repaired=repaired)
         log.info(
             "archive.upload_pending.done",
             uploaded=len(stored),

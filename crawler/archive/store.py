@@ -18,8 +18,10 @@ Settings (each read once, from a Scrapy ``Settings`` or any mapping): see :class
 
 from __future__ import annotations
 
+import io
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 MiB = 1 << 20
+ARTICLE_URI_PREFIX = "urn:article:"  # the target of an article's metadata record
 
 
 class ArchiveConfigError(ConfigError):
@@ -142,6 +145,8 @@ class UploadSummary:
 
     uploaded: list[StoredFile] = field(default_factory=list)
     pending: list[PendingFile] = field(default_factory=list)
+    #: ``crawler.archive.repair.RepairedFile`` of each ``.open`` file a dead writer left
+    repaired: list[Any] = field(default_factory=list)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -213,6 +218,25 @@ class ArchiveStore:
 
     def list(self, prefix: str = "") -> list[str]:
         raise NotImplementedError
+
+    def closed_article_lines(self, crawl_id: str, writer: str) -> Iterator[str]:
+        """The articles (JSON lines) in the ``metadata`` records of the closed WARCs that writer
+        ``HOST-PID`` wrote for ``crawl_id``, found through their CDXJ, read one record at a time
+        (from the spool or the store)."""
+        from warcio.archiveiterator import ArchiveIterator  # noqa: PLC0415 - only after a crash
+
+        for key in self.list(f"cdxj/{crawl_id}/"):
+            name = key.rsplit("/", 1)[-1]
+            if not name.endswith(f"-{writer}.cdxj"):
+                continue
+            warc_key = f"warc/{crawl_id}/{name.removesuffix('.cdxj')}.warc.gz"
+            for line in self.read(key).decode("utf-8").splitlines():
+                fields = json.loads(line.split(" ", 2)[2])
+                if not fields.get("url", "").startswith(ARTICLE_URI_PREFIX):
+                    continue
+                blob = self.read_range(warc_key, int(fields["offset"]), int(fields["length"]))
+                for record in ArchiveIterator(io.BytesIO(blob)):
+                    yield record.content_stream().read().decode("utf-8")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.uri!r})"

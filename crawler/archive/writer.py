@@ -1,7 +1,8 @@
 """Rotating WARC writer: one gzip member per record, Heritrix-style names, ``.open`` while written.
 
 Every file starts with a ``warcinfo`` record. Records of one exchange (request + response, or a
-metadata record) are written together, so rotation never splits them across files. While bytes are
+metadata record) are written together, so rotation never splits them across files, and a failed
+write (a full disk) leaves none of them: the file is cut back to its last whole record. While bytes are
 written, the writer keeps the file's SHA-256, its record counts and the CDXJ lines of its records;
 when a file is closed (rotation or :meth:`close`) it is fsynced, renamed from ``.warc.gz.open`` to
 ``.warc.gz`` and handed, with that summary, to the ``on_closed`` callback (which stores it).
@@ -20,10 +21,11 @@ from pathlib import Path
 
 import structlog
 from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive.cdxj import index_line
-from crawler.archive.repair import OPEN_SUFFIX
+from crawler.archive.repair import OPEN_SUFFIX, create_locked
 
 log = structlog.get_logger(__name__)
 
@@ -60,29 +62,77 @@ class ClosedWarc:
     cdxj_lines: list[str] = field(repr=False)
 
 
+class WireHeaders(StatusAndHeaders):
+    """An HTTP message head written back as the bytes that came: Latin-1, the way the capture
+    decoded them.
+
+    warcio writes HTTP headers as ASCII: it percent-encodes every other character of a value (the
+    archive would no longer hold what the server sent) and fails on one in a name (the exchange
+    would not be archived at all). Text no server can send (a character above U+00FF, put there by
+    code) keeps warcio's ASCII form.
+    """
+
+    def compute_headers_buffer(self, header_filter=None) -> None:
+        try:
+            self.headers_buff = self.to_bytes(header_filter, "iso-8859-1")
+        except UnicodeEncodeError:
+            super().compute_headers_buffer(header_filter)
+
+
+def _as_sent(record) -> None:
+    """Give ``record`` HTTP headers that are written byte for byte (see :class:`WireHeaders`)."""
+    head = record.http_headers
+    if head is not None and not isinstance(head, WireHeaders):
+        record.http_headers = WireHeaders(
+            head.statusline, head.headers, head.protocol, head.total_len
+        )
+
+
 class _CountingFile:
-    """File wrapper that hashes and counts every byte written (warcio only ever appends)."""
+    """The file being written: hashes and counts every byte, and writes the records of one
+    ``RotatingWarcWriter.write`` all together or not at all (warcio only ever appends).
+
+    Bytes wait in memory until :meth:`flush`, which writes them straight to the file descriptor.
+    If that fails (disk full, I/O error) the file is cut back to its last whole record and the
+    error raised: a WARC on disk never ends in a torn record while its writer is alive.
+    """
 
     def __init__(self, path: Path) -> None:
-        self._fh = open(path, "xb")  # noqa: SIM115 - closed by close()
+        # Locked while open: a repair in another process knows the file is being written.
+        self._fh = create_locked(path)
         self.sha256 = hashlib.sha256()
-        self.size = 0
+        self.size = 0  # bytes on disk
+        self._pending = bytearray()
 
     def write(self, data: bytes) -> int:
-        self._fh.write(data)
-        self.sha256.update(data)
-        self.size += len(data)
+        self._pending += data
         return len(data)
 
     def tell(self) -> int:
-        return self.size
+        return self.size + len(self._pending)
 
     def flush(self) -> None:
-        self._fh.flush()
+        data, self._pending = memoryview(bytes(self._pending)), bytearray()
+        fd = self._fh.fileno()
+        written = 0
+        try:
+            while written < len(data):
+                written += os.write(fd, data[written:])
+        except OSError:
+            os.ftruncate(fd, self.size)
+            raise
+        self.sha256.update(data)
+        self.size += len(data)
+
+    def discard(self) -> None:
+        """Forget what was written since the last flush (it failed to be built or written)."""
+        self._pending = bytearray()
+
+    def sync(self) -> None:
+        os.fsync(self._fh.fileno())
 
     def close(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        self.sync()
         self._fh.close()
 
 
@@ -120,8 +170,24 @@ class RotatingWarcWriter:
         file, writer = self._file, self._writer
         if file is None or writer is None:
             file, writer = self._open()
+        before = (self._records.copy(), len(self._cdxj), self.bytes_written)
+        try:
+            locations = self._write(file, writer, records)
+            file.flush()
+        except BaseException:
+            # Nothing of this exchange is in the file (see _CountingFile.flush), nor counted.
+            file.discard()
+            self._records, self.bytes_written = before[0], before[2]
+            del self._cdxj[before[1] :]
+            raise
+        if file.tell() >= self.max_size:
+            self.close()
+        return locations
+
+    def _write(self, file: _CountingFile, writer: WARCWriter, records) -> list[RecordLocation]:
         locations = []
         for record in records:
+            _as_sent(record)
             offset = file.tell()
             writer.write_record(record)
             length = file.tell() - offset
@@ -140,19 +206,17 @@ class RotatingWarcWriter:
                     date=headers.get_header("WARC-Date"),
                 )
             )
-        file.flush()
-        if file.tell() >= self.max_size:
-            self.close()
         return locations
 
     def close(self) -> ClosedWarc | None:
         """Close the current file (if any) and hand it on. Safe to call twice."""
         if self._file is None:
             return None
-        self._file.close()
+        self._file.sync()
         open_path = self.directory / (self._name + OPEN_SUFFIX)
         final = self.directory / self._name
-        open_path.rename(final)
+        open_path.rename(final)  # renamed while still locked: never an unlocked .open file
+        self._file.close()
         closed = ClosedWarc(
             path=final,
             name=self._name,
@@ -177,9 +241,19 @@ class RotatingWarcWriter:
         # `upload --pending` in another process may have removed the emptied directory meanwhile
         self.directory.mkdir(parents=True, exist_ok=True)
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{os.getpid()}.warc.gz"
-        file = self._file = _CountingFile(self.directory / (self._name + OPEN_SUFFIX))
-        writer = self._writer = WARCWriter(file, gzip=True, warc_version=self.builder.warc_version)
-        writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        file = _CountingFile(path)
+        writer = WARCWriter(file, gzip=True, warc_version=self.builder.warc_version)
+        try:
+            writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
+            file.flush()
+        except BaseException:
+            # not even its warcinfo fits (disk full): no file rather than one without it
+            file.close()
+            path.unlink(missing_ok=True)
+            self._serial -= 1
+            raise
+        self._file, self._writer = file, writer
         self.bytes_written += file.tell()
         self._records["warcinfo"] += 1
         log.info("warc.opened", file=self._name)

@@ -9,6 +9,8 @@ Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the 
   reason ``archive_unavailable`` and one error line), finishes what an earlier crash left (repair
   of ``.open`` files, pending uploads) and reads the manifest of a resumed crawl; then opens the
   WARC writer;
+- a write that fails (disk full) closes the spider with reason ``archive_write_failed`` and one
+  error line; the writer has cut the file back to its last whole record;
 - ``spider_closed`` (awaited by Scrapy): closes the last WARC, writes the crawl manifest and waits
   for the store's uploads in a worker thread, so the reactor keeps running (progress lines, other
   crawls) while the last files go up.
@@ -34,18 +36,21 @@ import scrapy
 import structlog
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
 from warcio.recordbuilder import RecordBuilder
 
 import crawler
 from crawler.archive.cdxj import write_index
-from crawler.archive.repair import OPEN_SUFFIX
+from crawler.archive.recovery import settle_dedupe_state
+from crawler.archive.repair import OPEN_SUFFIX, create_locked
 from crawler.archive.store import ArchiveConfigError, StoreSettings, UploadSummary
 from crawler.archive.stores import check_uri, open_store
 from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWriter
 from crawler.config import ConfigError, size_setting
 from crawler.crawl_id import crawl_id
+from crawler.dedupe_state import DedupeState
+from crawler.urls import UrlCanonicalizer
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -78,6 +83,8 @@ class WarcArchive:
         self._manifest_key = f"manifests/{self.crawl_id}.json"
         self._previous: dict = {}
         self._warcinfo_fields = self._warcinfo(settings)
+        self._locked: list = []  # files given out by local_path, locked until the crawl ends
+        self._write_failed = False
 
     @classmethod
     def from_crawler(cls, crawler_: Crawler) -> WarcArchive:
@@ -129,6 +136,19 @@ class WarcArchive:
         recovered = self.store.upload_pending()
         if recovered.uploaded:
             log.info("archive.recovered", files=len(recovered.uploaded))
+        if recovered.repaired:
+            # Before the first request: no revisit may point at a record the crash cut, and an
+            # article the crash kept from being exported must be fetched again.
+            settled = settle_dedupe_state(
+                DedupeState.from_crawler(self.crawler),
+                recovered.repaired,
+                UrlCanonicalizer.from_settings(self.crawler.settings),
+            )
+            stats = self.crawler.stats
+            stats.set_value("archive/recovered_files", len(recovered.repaired))
+            stats.set_value("archive/recovered_state/entries_dropped", settled.entries)
+            stats.set_value("archive/recovered_state/article_marks_dropped", settled.marks)
+            stats.set_value("archive/recovered_state/validators_dropped", settled.validators)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -136,21 +156,43 @@ class WarcArchive:
         """Write the records of one exchange together; returns where each landed."""
         if self.writer is None:
             raise RuntimeError("the archive is not open (spider_opened has not run, or failed)")
-        locations = self.writer.write(*records)
         stats = self.crawler.stats
+        try:
+            locations = self.writer.write(*records)
+        except OSError as exc:
+            # Disk full, directory gone...: what was fetched is not archived (exit status 5), and
+            # fetching more would only lose more. The writer cut the file back to its last whole
+            # record; the crawl stops with one line saying why.
+            stats.inc_value("archive/write_errors")
+            if not self._write_failed:
+                self._write_failed = True
+                log.error("archive.write_failed", error=str(exc), archive=self.uri)
+                self._stop_crawl()
+            raise
         for record in records:
             stats.inc_value(f"archive/records/{record.rec_type}")
         stats.set_value("archive/bytes", self.writer.bytes_written)
         return locations
+
+    def _stop_crawl(self) -> None:
+        # close_spider_async returns a coroutine; the engine runs it on the reactor
+        engine = self.crawler.engine
+        if engine is not None and self.crawler.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="archive_write_failed"))
 
     def local_path(self, key: str) -> Path:
         """Where to write a file that will be stored under ``key``: ``<spool>/<key>.open``.
 
         ``store.submit(path, key)`` moves it into place once it is closed. Until then the
         ``.open`` name keeps it from being uploaded half-written (``newsarchive upload --pending``
-        beside this crawl), and after a crash it is repaired like an open WARC.
+        beside this crawl), and after a crash it is repaired like an open WARC. The file is
+        created here and locked until the crawl ends (the caller opens it again, for writing),
+        so a repair in another process knows it is being written.
         """
-        return self._spool_root() / (key + OPEN_SUFFIX)
+        path = self._spool_root() / (key + OPEN_SUFFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._locked.append(create_locked(path))
+        return path
 
     def _spool_root(self) -> Path:
         # The local archive's root, or the remote store's spool (laid out like the keys).
@@ -180,7 +222,11 @@ class WarcArchive:
 
     async def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError as exc:
+                self.crawler.stats.inc_value("archive/write_errors")
+                log.error("archive.close_failed", error=str(exc), archive=self.uri)
             self.manifest = self._manifest(reason)
             path = self._spool_root() / self._manifest_key
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,6 +237,9 @@ class WarcArchive:
         # Uploads may take minutes: wait in a thread, so the reactor goes on meanwhile.
         log.info("archive.closing", crawl_id=self.crawl_id, archive=self.uri)
         self.summary = await maybe_deferred_to_future(threads.deferToThread(self.store.close))
+        for f in self._locked:  # the pipelines that wrote them have closed them by now
+            f.close()
+        self._locked.clear()
         self.crawler.stats.set_value("archive/pending_uploads", len(self.summary.pending))
         log.info(
             "archive.closed",
