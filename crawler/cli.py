@@ -7,6 +7,8 @@
 
 Mistakes a user can make (an unknown site, a broken site file, a bad setting, an archive that
 cannot be written) end in one line on stderr and exit status 2, before anything is fetched.
+
+Exit status of ``crawl``: see :mod:`crawler.exitcodes` (like wget's).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_USAGE = 2
+from crawler.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
 
 
 class UsageError(Exception):
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsarchive: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -207,7 +209,27 @@ def cmd_crawl(args) -> int:
         print(f"  pending: {path}")
     if pending:
         print(f"upload them with: newsarchive upload --pending --archive {archive}")
-    return 0 if progress.summary["reason"] == "finished" else 1
+    status, why = crawl_exit_status(progress.summary["reason"], crawler.stats.get_stats())
+    if why:
+        print(f"newsarchive: {why} (exit status {status})", file=sys.stderr)
+    return status
+
+
+def _settle_state(settings, repaired) -> None:
+    """After repairing a crash's files, drop the crawl state's entries that point past them."""
+    from crawler.archive.recovery import settle_dedupe_state
+    from crawler.dedupe_state import DedupeState
+    from crawler.state import CrawlStateError, open_state
+    from crawler.urls import UrlCanonicalizer
+
+    try:
+        state = open_state(settings)
+    except CrawlStateError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        settle_dedupe_state(DedupeState(state), repaired, UrlCanonicalizer.from_settings(settings))
+    finally:
+        state.close()
 
 
 def cmd_sites(args) -> int:
@@ -247,6 +269,8 @@ def cmd_upload(args) -> int:
     logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
     store = _checked_store(settings)
     summary = store.upload_pending()
+    if summary.repaired:
+        _settle_state(settings, summary.repaired)
     uploaded = getattr(summary, "uploaded", [])
     pending = getattr(summary, "pending", [])
     print(f"uploaded {len(uploaded)} file(s) to {store.uri}; {len(pending)} still pending")

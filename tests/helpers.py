@@ -49,6 +49,20 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 240
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_scrapy_crawl(*args: str, cwd: Path, timeout: float = 120) -> CliResult:
+    """Run ``scrapy crawl news ARGS`` in this project, as scrapyd runs a job."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    proc = subprocess.run(  # noqa: PLW1510 - the caller asserts on returncode
+        [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
 def write_demo_site_file(sites_dir: Path, base_url: str) -> Path:
     """sites/demo.toml re-pointed at a demo site running on another port."""
     from crawler.demo_run import write_site_file

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from crawler.sites import SiteError, load_site
-from tests.helpers import REPO, records, run_cli, warc_files, write_demo_site_file
+from tests.helpers import REPO, records, run_cli, run_scrapy_crawl, warc_files, write_demo_site_file
 
 
 def _one_clear_line(result) -> str:
@@ -249,15 +249,7 @@ def test_bad_setting_is_the_same_line_under_scrapy_crawl(tmp_path, demo_site):
     write_demo_site_file(tmp_path / "sites", demo_site.base_url)
     setting = ["-s", "ARCHIVE_WARC_MAX_SIZE=big", "-s", f"ARCHIVE_URI={tmp_path / 'a'}"]
     cli_line = _one_clear_line(run_cli("crawl", "demo", *setting, cwd=tmp_path))
-    scrapy = subprocess.run(
-        [sys.executable, "-m", "scrapy.cmdline", "crawl", "news", "-a", "site=demo", *setting],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO), "SCRAPY_SETTINGS_MODULE": "crawler.settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    scrapy = run_scrapy_crawl("-a", "site=demo", *setting, cwd=tmp_path)
     assert scrapy.returncode == 2, scrapy.stderr[-2000:]
     assert "Traceback" not in scrapy.stderr
     errors = [json.loads(line) for line in scrapy.stderr.splitlines() if '"level": "error"' in line]

@@ -3,7 +3,9 @@
 Scrapyd runs jobs through it too. Before anything is fetched, every enabled component checks its
 settings (:func:`crawler.config.check_settings`); a wrong setting, an unknown site or a broken site
 file is logged as one error line (``crawl.config_error``, the message the ``newsarchive`` CLI
-prints) and the command exits with status 2, instead of a traceback.
+prints) and the command exits with status 2, instead of a traceback. A crawl that ran exits with
+:func:`crawler.exitcodes.crawl_exit_status`, as ``newsarchive crawl`` does (non-zero when nothing
+was fetched or the archive could not be written).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from twisted.internet.defer import Deferred
 
 from crawler.config import ConfigError, check_settings
+from crawler.exitcodes import EXIT_USAGE, crawl_exit_status
 
 if TYPE_CHECKING:
     import argparse
@@ -23,8 +26,6 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 log = structlog.get_logger(__name__)
-
-EXIT_CONFIG = 2
 
 
 class Command(ScrapyCrawlCommand):
@@ -43,7 +44,8 @@ class Command(ScrapyCrawlCommand):
         except ConfigError as exc:
             self._config_error(exc)
             return
-        crawl = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        crawler = self._create_crawler(args[0])
+        crawl = self.crawler_process.crawl(crawler, **opts.spargs)
         if isinstance(crawl, Deferred):  # CrawlerProcess
             crawl.addErrback(self._failed)
         else:  # AsyncCrawlerProcess: an asyncio task, run by start()
@@ -51,6 +53,12 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if self.exitcode == 0 and self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if self.exitcode == 0 and reason is not None:
+            # the same status as ``newsarchive crawl``: a crawl that fetched nothing is not a success
+            self.exitcode, why = crawl_exit_status(reason, crawler.stats.get_stats())
+            if why:
+                log.error("crawl.exit_status", status=self.exitcode, why=why)
 
     def _failed(self, failure: Failure) -> None:
         # A component's from_crawler (e.g. the spider reading its site file) found the mistake.
@@ -66,4 +74,4 @@ class Command(ScrapyCrawlCommand):
 
     def _config_error(self, exc: BaseException) -> None:
         log.error("crawl.config_error", error=str(exc))
-        self.exitcode = EXIT_CONFIG
+        self.exitcode = EXIT_USAGE
