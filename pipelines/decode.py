@@ -13,8 +13,8 @@ strict UTF-8 attempt (most undeclared pages today are UTF-8), then statistical d
 from __future__ import annotations
 
 import codecs
-import gzip
 import re
+import zlib
 
 from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
@@ -36,6 +36,9 @@ _BINARY_MAGIC = (
 _MARKUP = re.compile(
     rb"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta)\b", re.IGNORECASE
 )
+# A body stored still gzip-encoded is expanded to at most this many bytes: a page larger than that
+# is not an article (the crawl's CLEAN_MAX_BYTES is smaller), and a gzip bomb stays a small body.
+MAX_GUNZIPPED = 32 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: in UTF-8 they only ever stand for themselves.
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -80,6 +83,19 @@ def detect_encoding(body: bytes, declared: str | None = None) -> tuple[str, str]
     return "cp1252", "fallback"
 
 
+def gunzip_bounded(data: bytes, limit: int = MAX_GUNZIPPED) -> bytes:
+    """``data`` gunzipped; :class:`NotHtml` when it does not decompress or expands past ``limit``
+    bytes (never more than ``limit`` bytes are held)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise NotHtml("gzip data that does not decompress") from exc
+    if len(out) > limit:
+        raise NotHtml(f"gzip data expanding past {limit} bytes")
+    return out
+
+
 def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode an HTML body to text without ever raising on bad bytes; returns (text, codec).
 
@@ -88,10 +104,7 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     head = body[:1024].lstrip()
     if head.startswith(b"\x1f\x8b"):
         # A saved ``.html.gz`` or a body stored still gzip-encoded.
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError) as exc:
-            raise NotHtml("gzip data that does not decompress") from exc
+        body = gunzip_bounded(body)
         head = body[:1024].lstrip()
     if any(head.startswith(magic) for magic in _BINARY_MAGIC):
         raise NotHtml("binary body")

@@ -6,6 +6,8 @@ import asyncio
 import gzip
 import io
 import json
+import resource
+import zlib
 from pathlib import Path
 
 import pytest
@@ -304,6 +306,17 @@ def test_non_html_bodies_are_skipped_with_their_reason(body):
 def test_saved_gzip_page_is_read_like_the_page():
     result = extract_article(gzip.compress(ARTICLE.read_bytes()), ARTICLE_URL)
     assert result["title"] == EXPECTED["title"]
+
+
+def test_gzip_bomb_saved_as_a_page_is_skipped_without_expanding_it():
+    # 200 MB of zeros gzipped to ~200 kB: expanding it whole is what a bomb wants
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    bomb = packer.compress(b"\0" * (200 << 20)) + packer.flush()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = extract_article(bomb, "http://bomb.test/page.html.gz")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result["skip_reason"] == "not_html"
+    assert grown_mb < 100  # at most the bounded 32 MiB, never the 200 MB
 
 
 # --- pipeline ------------------------------------------------------------------------------------

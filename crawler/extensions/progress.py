@@ -111,7 +111,39 @@ def crawl_summary(crawler, reason: str, seconds: float) -> dict:
         "not_modified": stats.get("archive/revisits/server_not_modified", 0),
         "identical_payload": stats.get("archive/revisits/identical_payload", 0),
         "near_duplicates": stats.get("dedupe/near_duplicates", 0),
+        "limits": crawl_limits(stats),
     }
+
+
+# What a hostile or broken site met in the crawl, by the stat that counts it (summary name: key).
+LIMIT_STATS = {
+    "truncated": "archive/truncated",  # bodies past DOWNLOAD_MAXSIZE, archived cut
+    "decompression_stopped": "httpcompression/max_size_exceeded",  # gzip/deflate/... bombs
+    "sitemaps_too_large": "news/sitemaps_too_large",  # .gz sitemaps past DOWNLOAD_MAXSIZE
+    "compressed_pages_skipped": "news/skipped/compressed_body",  # gzip sent as a page, not parsed
+    "redirects_stopped": "redirect/max_reached",  # chains past REDIRECT_MAX_TIMES
+    "retry_after": "retry_after/received",  # 429/503 answers that paused their host
+    "retries_exhausted": "retry/max_reached",  # given up after RETRY_TIMES
+    "robots_forbidden": "robotstxt/forbidden",  # requests robots.txt disallowed
+    "url_too_long": "urllength/request_ignored_count",  # links past URLLENGTH_LIMIT
+    "depth_limited": "news/limits/depth",  # links not followed past DISCOVERY_DEPTH
+    "pagination_limited": "news/limits/pagination",  # pages past the pagination depth
+    "sitemap_depth_limited": "news/limits/sitemap_depth",  # sitemap indexes nested too deep
+    "xml_entities_ignored": "news/xml_entities_ignored",  # feeds/sitemaps declaring entities
+}
+
+
+def crawl_limits(stats: dict) -> dict[str, int]:
+    """How often each limit held a hostile site back (only those that did), and timeouts."""
+    limits = {name: stats[key] for name, key in LIMIT_STATS.items() if stats.get(key)}
+    timeouts = sum(
+        v
+        for k, v in stats.items()
+        if k.startswith("downloader/exception_type_count/") and k.endswith("TimeoutError")
+    )
+    if timeouts:
+        limits["timeouts"] = timeouts
+    return limits
 
 
 def summary_text(summary: dict) -> str:
@@ -134,6 +166,10 @@ def summary_text(summary: dict) -> str:
         f"  WARC files      {summary['warc_files']}  ({_size(summary['archive_bytes'])}; records: {records})",
         f"  pending upload  {pending if pending else 'none'}",
     ]
+    limits = summary.get("limits") or {}
+    if limits:
+        held = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(limits.items()))
+        lines.insert(4, f"  held back       {held}")
     return "\n".join(lines)
 
 

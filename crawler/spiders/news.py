@@ -24,10 +24,12 @@ components use them to re-fetch conditionally and to skip articles archived befo
 
 from __future__ import annotations
 
+import struct
 from collections.abc import AsyncIterator
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+import structlog
 from lxml import etree
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
@@ -51,7 +53,10 @@ from crawler.items import ArticleItem
 from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITEMAP_DEPTH
 from crawler.signals import page_seen
 from crawler.sites import Site, adhoc_site, load_site
+from pipelines.decode import MAX_GUNZIPPED
 from pipelines.pagekind import page_kind
+
+log = structlog.get_logger(__name__)
 
 _MAX_SITEMAP_DEPTH = 3
 
@@ -105,6 +110,8 @@ class NewsSpider(scrapy.Spider):
         spider.site_name = site.name
         spider.discover = site.adhoc
         spider.depth = int_setting(crawler.settings, "DISCOVERY_DEPTH")
+        # a .gz sitemap is decompressed here (no Content-Encoding): bounded like the decoders
+        spider.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.allowed_domains = list(site.allowed_domains)
         # Per-site politeness becomes per-domain download slots (settings are still open here).
         # A setting given on the command line (-s) still beats the site file.
@@ -159,6 +166,8 @@ class NewsSpider(scrapy.Spider):
     def parse_section(self, response: Response):
         if not isinstance(response, TextResponse) or response.status != 200:
             return
+        if self._still_compressed(response):
+            return
         self.crawler.stats.inc_value("news/sections")
         self._page_seen(response)
         site = self.site
@@ -167,10 +176,29 @@ class NewsSpider(scrapy.Spider):
             if self.is_article(url):
                 yield self._article_request(url)
         page = response.meta.get(PAGE, 0)
-        if page < site.pagination_depth:
-            next_url = self._next_page(response, links)
-            if next_url:
-                yield self._section_request(next_url, page=page + 1, hops=response.meta[HOPS])
+        next_url = self._next_page(response, links)
+        if next_url and page < site.pagination_depth:
+            yield self._section_request(next_url, page=page + 1, hops=response.meta[HOPS])
+        elif next_url:  # an endless pagination ends here
+            self.crawler.stats.inc_value("news/limits/pagination")
+
+    def _still_compressed(self, response: Response) -> bool:
+        """A page whose body is gzip data (sent without a ``Content-Encoding``) expanding past
+        ``MAX_GUNZIPPED``: a gzip bomb, archived as sent but neither parsed nor cleaned.
+        Smaller gzip data (a page gzipped twice by its server) goes on to be cleaned."""
+        if response.body[:2] != b"\x1f\x8b":
+            return False
+        try:
+            gunzip(response.body, max_size=MAX_GUNZIPPED)
+        except ValueError:  # past the limit (Scrapy's size error is a ValueError)
+            pass
+        except (OSError, EOFError, struct.error):
+            return False  # broken gzip: the cleaning says not_html
+        else:
+            return False
+        self.crawler.stats.inc_value("news/skipped/compressed_body")
+        log.warning("page.still_compressed", url=response.url, bytes=len(response.body))
+        return True
 
     def _page_seen(self, response: TextResponse) -> None:
         # the cleaning pipeline learns the site's template from its non-article pages too
@@ -196,6 +224,8 @@ class NewsSpider(scrapy.Spider):
     def parse_page(self, response: Response):
         """Any page of a discovery crawl: an article becomes an item, every page is mined."""
         if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        if self._still_compressed(response):
             return
         stats = self.crawler.stats
         root = response.selector.root
@@ -237,7 +267,13 @@ class NewsSpider(scrapy.Spider):
             number = page_number(url) or page + 2
             if number - 1 <= self.site.pagination_depth:
                 yield self._section_request(url, page=number - 1, hops=hops)
+            else:  # an endless pagination ends here
+                self.crawler.stats.inc_value("news/limits/pagination")
         if hops >= self.depth:
+            # an endless calendar (or any link maze) ends here
+            self.crawler.stats.inc_value(
+                "news/limits/depth", sum(1 for url in links if url not in pages)
+            )
             return
         for url in links:
             if url not in pages:
@@ -292,7 +328,7 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response):
         if response.status != 200:
             return
-        root = _xml_root(response.body)
+        root = self._xml_root(response)
         if root is None:
             self.crawler.stats.inc_value("news/feeds_unparsable")
             return
@@ -323,8 +359,23 @@ class NewsSpider(scrapy.Spider):
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
-        root = _xml_root(body)
+            try:
+                body = gunzip(body, max_size=self.maxsize)
+            except (OSError, EOFError, ValueError) as exc:
+                # ValueError: past DOWNLOAD_MAXSIZE (a sitemap bomb); the others: broken gzip
+                too_large = isinstance(exc, ValueError)
+                self.crawler.stats.inc_value(
+                    "news/sitemaps_too_large" if too_large else "news/sitemaps_unparsable"
+                )
+                log.warning(
+                    "sitemap.too_large" if too_large else "sitemap.bad_gzip",
+                    url=response.url,
+                    compressed_bytes=len(response.body),
+                    limit=self.maxsize,
+                    setting="DOWNLOAD_MAXSIZE",
+                )
+                return
+        root = self._xml_root(response, body)
         if root is None:
             self.crawler.stats.inc_value("news/sitemaps_unparsable")
             return
@@ -332,7 +383,8 @@ class NewsSpider(scrapy.Spider):
         tag = etree.QName(root).localname
         if tag == "sitemapindex":
             depth = response.meta.get(SITEMAP_DEPTH, 0)
-            if depth >= _MAX_SITEMAP_DEPTH:
+            if depth >= _MAX_SITEMAP_DEPTH:  # an index of indexes of ... ends here
+                self.crawler.stats.inc_value("news/limits/sitemap_depth")
                 return
             for loc in root.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()"):
                 yield scrapy.Request(
@@ -366,6 +418,13 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles --------------------------------------------------------------------------------
 
+    def _xml_root(self, response: Response, body: bytes | None = None):
+        root = _xml_root(response.body if body is None else body)
+        if root is not None and _declares_entities(root):
+            self.crawler.stats.inc_value("news/xml_entities_ignored")
+            log.warning("xml.entities_ignored", url=response.url)
+        return root
+
     def is_article(self, url: str) -> bool:
         """A link to an article, by the site file's ``article_patterns`` (not in discovery)."""
         return self.site.is_article_url(url)
@@ -381,6 +440,8 @@ class NewsSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             stats.inc_value("news/skipped/not_text")
+            return
+        if self._still_compressed(response):
             return
         stats.inc_value("news/article_pages")
         yield self._article_item(response)
@@ -407,14 +468,25 @@ def _from_cmdline(settings, name: str) -> bool:
 
 
 def _xml_root(body: bytes):
+    """The root of an XML document, or None. Entities are never expanded nor fetched (no XXE,
+    no billion laughs) and no DTD is loaded: a feed or sitemap is data, not instructions."""
     try:
         parser = etree.XMLParser(
-            recover=True, resolve_entities=False, no_network=True, huge_tree=False
+            recover=True,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
         )
         root = etree.fromstring(body.strip(), parser=parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
     return root
+
+
+def _declares_entities(root) -> bool:
+    dtd = root.getroottree().docinfo.internalDTD
+    return dtd is not None and any(True for _ in dtd.iterentities())
 
 
 def _first(node, xpath: str) -> str | None:
