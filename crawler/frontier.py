@@ -4,7 +4,9 @@
 ``newsarchive crawl`` all switch the same way: with ``REDIS_URL`` it sets ``SCHEDULER`` to
 :class:`RedisFrontierScheduler` (scrapy-redis's scheduler), ``DUPEFILTER_CLASS`` to
 :class:`CanonicalRedisDupeFilter` and ``SCHEDULER_PERSIST = True`` (without it the first worker to
-finish deletes the queue the others still work on). Settings given on the command line win.
+finish deletes the queue the others still work on), and ``REDIS_PARAMS`` to a retry policy that
+waits out a Redis restart (``crawler.state.REDIS_RECONNECT_SECONDS``). Settings given on the
+command line win.
 
 The frontier belongs to one crawl: its keys are ``STATE_REDIS_PREFIX:frontier:CRAWL_ID:requests``
 and ``...:dupefilter`` (``SCHEDULER_QUEUE_KEY`` / ``SCHEDULER_DUPEFILTER_KEY``, which may use
@@ -28,6 +30,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.crawl_id import crawl_id
+from crawler.state import redis_retry
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -53,6 +56,8 @@ class RedisFrontier:
             ("SCHEDULER_PERSIST", True),
             ("SCHEDULER_QUEUE_KEY", QUEUE_KEY),
             ("SCHEDULER_DUPEFILTER_KEY", DUPEFILTER_KEY),
+            # the frontier rides out a Redis restart like the crawl state (crawler.state)
+            ("REDIS_PARAMS", {"retry": redis_retry()}),
         ):
             settings.set(name, value, priority="addon")
 

@@ -57,10 +57,23 @@ def _drop_formatter_attrs(_logger, _name, event_dict: dict) -> dict:
     return event_dict
 
 
+def _redacted(value):
+    """``value`` with every secret in it masked, however deep (lists, dicts) or however it will be
+    rendered: an object (an exception, a path) becomes the text the renderer would print."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {_redacted(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(v) for v in value]
+    return redact_text(str(value))
+
+
 def _redact(_logger, _name, event_dict: dict) -> dict:
     for key, value in event_dict.items():
-        if isinstance(value, str):
-            event_dict[key] = redact_text(value)
+        event_dict[key] = _redacted(value)
     return event_dict
 
 

@@ -1,6 +1,6 @@
 """Secrets never reach a log line, a message or a manifest: the one place that scrubs them.
 
-:func:`redact_url` hides a URL's password (``redis://user:***@host``); :func:`redact_text` does that
+:func:`redact_url` hides a URL's password (``redis://user:***@host``, ``?password=***``); :func:`redact_text` does that
 to every URL in a text and masks the values of the credential variables in the environment (AWS
 keys), so a line built from an exception or a setting cannot leak them.
 """
@@ -18,9 +18,13 @@ _URL_PASSWORD = re.compile(
     r"(?P<scheme>[a-z][a-z0-9+.-]*://)?(?P<user>(?(scheme)[^:/@\s]*|[^:/@\s]+)):(?P<pw>[^@/\s]+)@"
 )
 
+# A password in a query (``redis://host/0?password=...``, which redis-py accepts).
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<name>[?&;](?:password|passwd|pwd)=)[^&#\s'\"]+")
+
 
 def redact_url(url: str) -> str:
     """``url`` with its password masked (user and the rest kept)."""
+    url = _QUERY_PASSWORD.sub(lambda m: f"{m['name']}{MASK}", url)
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -40,6 +44,7 @@ def without_userinfo(url: str) -> str:
 def redact_text(text: str) -> str:
     """``text`` with URL passwords and the environment's credential values masked."""
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme'] or ''}{m['user']}:{MASK}@", text)
+    text = _QUERY_PASSWORD.sub(lambda m: f"{m['name']}{MASK}", text)
     for name in SECRET_ENV:
         secret = os.environ.get(name)
         if secret:

@@ -83,6 +83,7 @@ DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def tracking_matcher(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -120,8 +121,27 @@ def canonicalize_url(
     ``www.`` are kept: sites may serve different things there, and redirects settle it.
     ``tracking_params`` is a list of parameter-name globs or a ``tracking_matcher()`` of one
     (cheaper when called per request).
+
+    Never raises, and canonical URLs are their own canonical form. A string that is no URL a
+    client could fetch (no scheme, a port that is not a number or out of range, a broken
+    ``[IPv6]`` host, ``http:////path``) has no other spelling to merge with: it stands for itself.
     """
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    try:
+        return _canonical(url, tracking_params)
+    except ValueError:  # UnicodeError (IDNA) too
+        return url
+
+
+def _canonical(url: str, tracking_params: Iterable[str] | re.Pattern[str]) -> str:
+    # A '%' that starts no escape is a literal '%': written %25 first, so that w3lib's decoding of
+    # the escape after it ("%2%41" -> "%2A") cannot make a new escape the next pass would decode.
+    parts = urlsplit(_LONE_PERCENT.sub("%25", url))
+    if not parts.scheme:
+        raise ValueError("no scheme: a relative reference, or not a URL")
+    if not parts.netloc and parts.path.startswith("//"):
+        # urlunsplit would turn "http:////a" into "http://a": another URL, not a spelling of it
+        raise ValueError("no host")
     scheme = parts.scheme.lower()
     netloc = parts.netloc
     try:
