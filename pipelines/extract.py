@@ -4,25 +4,35 @@ extraction benchmark all call :func:`extract_article`.
 
 Main text, in order:
 
-1. the site's learned template is cut out of the page (:mod:`pipelines.template`); lists and blocks
-   made only of links, and small ``<article>`` teaser cards, are dropped; a tiny first container
-   candidate loses its container markers (structural rules: no labels, any language);
+1. the page's navigation is read (short link texts, labels of link-dense menu blocks); the site's
+   learned template is cut out of the page (:mod:`pipelines.template`); lists and blocks made only
+   of links, and small ``<article>`` teaser cards, are dropped; a tiny first container candidate
+   loses its container markers (structural rules: no labels, any language);
 2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
-   ``MIN_EXTRACTED_SIZE`` raised to 500 characters);
-3. only when that text is under 30 % of the page's visible text (it locked onto a lead paragraph or
-   a teaser): trafilatura's precision-leaning run, then its baseline (JSON-LD ``articleBody``,
-   ``<article>``, paragraphs), each taken if clearly longer;
+   ``MIN_EXTRACTED_SIZE`` raised to 500 characters), and precision-leaning on a copy (the core);
+3. only when the recall-leaning text is under 30 % of the page's visible text (it locked onto a
+   lead paragraph or a teaser) or is navigation: trafilatura's default run on the unpruned page,
+   then its baseline (JSON-LD ``articleBody``, ``<article>``, paragraphs), each without the menus
+   printed in it (three or more navigation lines in a row), taken if clearly longer and never if
+   it is mostly navigation;
 4. section headings trafilatura lost between two paragraphs it kept are put back;
-5. repeated long lines (responsive layouts print the article twice) and a first line equal to the
+5. short lines before the core's first line and after its last (labels, tickers, bylines,
+   captions, calls to action) are dropped;
+6. repeated long lines (responsive layouts print the article twice) and a first line equal to the
    title are dropped; paragraphs are separated by a blank line.
 
-Measured on the extraction dev set by ``bench/extraction.py``. Each page has a byte limit and a time
-limit: a page over either is archived by the crawl but not extracted, and comes back as a skip with
-its reason.
+``favor`` (the crawl's ``CLEAN_FAVOR``) sets the trade-off: ``precision`` drops every line outside
+the core (never more text than ``balanced``); ``recall`` skips step 5 and with it the
+precision-leaning run (about half the extraction's CPU).
+
+Measured by ``bench/extraction.py`` on the dev set and on trafilatura's evaluation pages. Each page
+has a byte limit and a time limit: a page over either is archived by the crawl but not extracted,
+and comes back as a skip with its reason.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from copy import deepcopy
@@ -100,6 +110,24 @@ _CONTEXT_MIN_WORDS = 3
 # Which way main text leans where the extraction is in doubt (CLEAN_FAVOR): ``precision`` keeps
 # less around the article, ``recall`` misses less of it, ``balanced`` is measured best on both.
 FAVOR_MODES = ("balanced", "precision", "recall")
+# Navigation, which no fallback may bring in: link texts and the labels of link-dense menu blocks,
+# each a short line (a paragraph that happens to be a link is not a menu item). A text with more
+# than half its characters in such lines is navigation; this many of them in a row are a menu.
+_NAV_LINE_CHARS = 100
+_NAV_SHARE = 0.5
+_MENU_RUN = 3
+_MENU_BLOCKS = ("nav", "header", "footer", "aside", "menu")
+_MENU_ROLES = ("navigation", "menu", "menubar", "banner", "contentinfo")
+_MENU_LINK_DENSITY = 0.5
+_AWAY_LINK_TEXT = etree.XPath(".//a[not(starts-with(@href, '#'))]//text()", smart_strings=False)
+_ROLE_BLOCKS = etree.XPath(
+    "//*[@role][contains(' " + " ".join(_MENU_ROLES) + " ', concat(' ', @role, ' '))]"
+)
+# Around the lines a precision-leaning run keeps (the core), a line shorter than this is a label,
+# byline, caption, ticker or call to action, not article text (balanced; precision drops every
+# line outside the core).
+_CORE_EDGE_CHARS = 80
+_CORE_KEY_CHARS = 50
 
 
 class _Timeout(Exception):
@@ -305,8 +333,93 @@ def _ends(line: tuple[str, ...], context: tuple[str, ...]) -> bool:
     return (n >= _CONTEXT_MIN_WORDS or n == len(line) > 0) and line[-n:] == context[-n:]
 
 
-def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = True) -> str:
-    """Main text of a (template-stripped) tree, paragraphs separated by a blank line.
+def navigation_lines(tree: etree._Element) -> frozenset[str]:
+    """The page's navigation as whitespace-normalized lines: every short text of a link to another
+    page, and every short text of a link-dense menu block (``nav``, ``header``, ``footer``,
+    ``aside``, ``menu``, or an ARIA navigation, menu, banner or footer role). Read before anything
+    is cut out of the page."""
+    lines = set()
+    for link in tree.iter("a"):
+        if (link.get("href") or "").startswith("#"):
+            continue  # a table of contents points into the article: its entries are headings
+        text = " ".join(link.text_content().split())
+        if 0 < len(text) <= _NAV_LINE_CHARS:
+            lines.add(text)
+    blocks = {*tree.iter(*_MENU_BLOCKS), *_ROLE_BLOCKS(tree)}
+    for block in blocks:
+        # str.split() drops whitespace in C; a regex over every nested block's text costs more
+        links = len("".join("".join(_AWAY_LINK_TEXT(block)).split()))
+        if not links or links < _MENU_LINK_DENSITY * len("".join(block.text_content().split())):
+            continue
+        for piece in block.itertext():
+            text = " ".join(piece.split())
+            if 0 < len(text) <= _NAV_LINE_CHARS:
+                lines.add(text)
+    return frozenset(lines)
+
+
+def _nav_key(line: str) -> str:
+    # List items come out as "- item", table rows as "| cell |".
+    return " ".join(line.strip("-*•|> \t").split())
+
+
+def navigation_share(text: str, navigation: frozenset[str]) -> float:
+    """Share of ``text``'s characters in lines that are the page's navigation."""
+    lines = [_nav_key(line) for line in text.splitlines()]
+    total = sum(len(line) for line in lines)
+    if not total:
+        return 0.0
+    return sum(len(line) for line in lines if line in navigation) / total
+
+
+def drop_menus(text: str, navigation: frozenset[str]) -> str:
+    """``text`` without the menus printed in it: runs of ``_MENU_RUN`` or more navigation lines."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line and _nav_key(line) in navigation:
+            run.append(line)
+            continue
+        if len(run) < _MENU_RUN:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
+    return "\n\n".join(kept)
+
+
+def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> str:
+    """``text`` without the lines shorter than ``max_chars`` before the first and after the last
+    line it shares with ``core``, the precision-leaning run's text of the same page.
+
+    The recall-leaning run starts and ends wider: section labels, tickers, standfirsts, bylines,
+    date lines, captions and calls to action come with it. What lies between the core's first and
+    last line stays (that is where recall finds what precision missed), and so do long paragraphs
+    around it. Without a line in common, ``text`` is returned as it is.
+    """
+    if not text or not core:
+        return text
+    keys = {_core_key(line) for line in core.split("\n\n")} - {""}
+    lines = text.split("\n\n")
+    shared = [k for k, line in enumerate(lines) if _core_key(line) in keys]
+    if not shared:
+        return text
+    first, last = shared[0], shared[-1]
+    return "\n\n".join(
+        line
+        for k, line in enumerate(lines)
+        if first <= k <= last or len(" ".join(line.split())) >= max_chars
+    )
+
+
+def _core_key(line: str) -> str:
+    return " ".join(line.split())[:_CORE_KEY_CHARS]
+
+
+def main_text(tree: etree._Element, url: str | None = None, *, lean: str = "recall") -> str:
+    """Main text of a (template-stripped) tree, paragraphs separated by a blank line; ``lean`` is
+    trafilatura's ``recall``, ``precision`` or default (``balanced``) run.
 
     The tree is consumed (trafilatura prunes it in place).
     """
@@ -314,7 +427,8 @@ def main_text(tree: etree._Element, url: str | None = None, *, recall: bool = Tr
         tree,
         url=url,
         include_comments=False,
-        favor_recall=recall,
+        favor_recall=lean == "recall",
+        favor_precision=lean == "precision",
         with_metadata=False,
         config=_CONFIG,
         deduplicate=False,  # trafilatura's dedupe cache is process-wide: pages would leak into others
@@ -358,16 +472,21 @@ def extract_article(
     ``body`` is the page as bytes (decoded here: header charset ``declared_encoding``, then the
     page's ``<meta>``, then detection) or as already-decoded text. ``template`` is the site's learned
     template; ``hints`` what a feed or news sitemap said of the page (used where the page is silent).
+    ``favor`` is ``balanced``, ``precision`` or ``recall`` (see the module's docstring).
     Never raises on bad input: a page that cannot be cleaned comes back with ``is_article`` False and
     a ``skip_reason`` (``too_large``, ``not_html``, ``empty``, ``timeout``, ``no_text``,
     ``too_short``, ``index_page``).
     """
+    if favor not in FAVOR_MODES:
+        raise ValueError(f"favor={favor!r}: expected one of {', '.join(FAVOR_MODES)}")
     size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "ignore"))
     if size > max_bytes:
         return empty_result(url, "too_large")
     deadline = time.monotonic() + timeout
     try:
-        return _extract(body, url, declared_encoding, template, hints or {}, deadline, min_words)
+        return _extract(
+            body, url, declared_encoding, template, hints or {}, deadline, min_words, favor
+        )
     except NotHtml:
         return empty_result(url, "not_html")
     except _Timeout:
@@ -379,7 +498,9 @@ def _check(deadline: float) -> None:
         raise _Timeout
 
 
-def _extract(body, url, declared_encoding, template, hints, deadline, min_words) -> dict[str, Any]:
+def _extract(
+    body, url, declared_encoding, template, hints, deadline, min_words, favor="balanced"
+) -> dict[str, Any]:
     tree, encoding, html_text = parse_page(body, declared_encoding=declared_encoding)
     if tree is None or tree.find("body") is None:
         return empty_result(url, "empty")
@@ -403,7 +524,7 @@ def _extract(body, url, declared_encoding, template, hints, deadline, min_words)
     result["encoding"] = encoding
     link_texts = _link_texts(tree)
     _check(deadline)
-    text = _body_text(tree, html_text, url, template)
+    text = _body_text(tree, html_text, url, template, favor)
     _check(deadline)
     text = _drop_title_line(text, result["title"])
     text = _drop_trailing_links(text, link_texts)
@@ -446,35 +567,64 @@ def _own_paragraphs(cell: etree._Element, table: etree._Element) -> int:
     return sum(1 for p in cell.iter("p") if next(p.iterancestors("table"), None) is table)
 
 
-def _body_text(tree, html_text: str, url: str, template: SiteTemplate | None) -> str:
+def _body_text(
+    tree, html_text: str, url: str, template: SiteTemplate | None, favor: str = "balanced"
+) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
     unwrap_layout_tables(tree)
     visible = visible_text_length(tree)
+    navigation = navigation_lines(tree)
     if template is not None:
         template.strip(tree)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
     unmark_small_containers(tree, visible)
     headings = section_headings(tree)
+    # The precision-leaning run reads the same pruned page (a C-level copy): the core to trim to.
+    core = "" if favor == "recall" else main_text(deepcopy(tree), url, lean="precision")
     text = main_text(tree, url)
-    if len(text) >= _SHORT_SHARE * visible:
-        return restore_headings(text, headings)
-    # Recall-leaning extraction locked onto a small part of a long page: let the precision-leaning
-    # run (on the page without the pruning above: it judges containers differently) and then the
-    # baseline have a say.
+    if navigation_share(text, navigation) > _NAV_SHARE:
+        text = ""
+    if len(text) < _SHORT_SHARE * visible:
+        text = _fallback_text(text, html_text, url, template, navigation)
+    text = restore_headings(text, headings)
+    if favor == "recall":
+        return text
+    return trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)
+
+
+def _fallback_text(
+    text: str,
+    html_text: str,
+    url: str,
+    template: SiteTemplate | None,
+    navigation: frozenset[str],
+) -> str:
+    """A longer text when recall-leaning extraction locked onto a small part of a long page (a lead
+    paragraph, a teaser) or onto its menus: trafilatura's default run on the page without the
+    pruning (it judges containers differently), then trafilatura's baseline (the JSON-LD
+    ``articleBody``, else ``<article>``, else the page's paragraphs). Each candidate loses the menus
+    printed in it and is taken only if clearly longer and not mostly navigation: no fallback
+    returns a page's menus, however short the first text was.
+    """
     second = load_html(html_text)
     unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
-    other = main_text(second, url, recall=False)
-    if len(other) > _LONGER_BY * len(text):
+    other = drop_menus(main_text(second, url, lean="balanced"), navigation)
+    if len(other) > _LONGER_BY * len(text) and not _is_navigation(other, navigation):
         text = other
-    _, base, _ = trafilatura.baseline(third)
-    if base and len(base) > _BASELINE_LONGER_BY * len(text):
-        text = "\n\n".join(_unique_lines(base))
+    base = drop_menus("\n\n".join(_unique_lines(trafilatura.baseline(third)[1])), navigation)
+    if len(base) > _BASELINE_LONGER_BY * len(text) and not _is_navigation(base, navigation):
+        text = base
     return text
+
+
+def _is_navigation(text: str, navigation: frozenset[str]) -> bool:
+    # Mostly link text, or a menu printed in it: never taken over a shorter text.
+    return navigation_share(text, navigation) > _NAV_SHARE or drop_menus(text, navigation) != text
 
 
 def _htmldate(tree: etree._Element, url: str) -> str | None:

@@ -1,0 +1,97 @@
+"""CLEAN_FAVOR: the main text's trade-off between precision and recall, and the fallbacks that must
+never bring a page's menus into the body whatever it is set to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.config import ConfigError
+from pipelines.clean import CleanPipeline
+from pipelines.extract import FAVOR_MODES, extract_article
+from tests.helpers import project_settings
+
+pytestmark = pytest.mark.fast
+
+FIXTURES = Path(__file__).parent / "fixtures"
+URL = "https://news.example.test/2024/05/06/harbour-bridge.html"
+SECTIONS = (
+    "World news",
+    "Local politics",
+    "Business and markets",
+    "Science and technology",
+    "Culture and arts",
+    "Sport results",
+    "Weather forecast",
+    "Opinion columns",
+    "Travel guides",
+    "Health and fitness",
+    "Education today",
+    "Motoring reviews",
+)
+MENU_LINES = [
+    f"{section} {view}"
+    for section in SECTIONS
+    for view in ("today", "this week", "archive", "in pictures")
+]
+FOOTER_LINES = [f"{section} desk and contacts" for section in SECTIONS]
+STORY = [
+    (
+        "The harbour bridge reopened to traffic on Monday morning after six weeks of repairs to "
+        "its deck and cables, the city's transport office said."
+    ),
+    (
+        "Engineers replaced forty expansion joints and repainted the main span, work that had "
+        "been delayed twice by storms in the spring."
+    ),
+    (
+        "Buses return to their usual routes from Tuesday; cyclists keep the temporary lane on the "
+        "east side until the end of the month."
+    ),
+]
+
+
+def _short_story_long_menus() -> str:
+    """A legacy layout: a three-paragraph story set with <br> (no <p>, no <article>, no JSON-LD)
+    between a header menu and a footer that hold far more text than the story."""
+    menu = "".join(f'<li><a href="/s/{n}">{line}</a></li>' for n, line in enumerate(MENU_LINES))
+    footer = "".join(f'<li><a href="/a/{n}">{line}</a></li>' for n, line in enumerate(FOOTER_LINES))
+    story = "<br><br>".join(STORY)
+    return (
+        "<html><head><title>Harbour bridge reopens after repairs</title></head><body>"
+        f"<header><nav><ul>{menu}</ul></nav></header>"
+        '<div id="main"><h1>Harbour bridge reopens after repairs</h1>'
+        f'<div class="story">{story}</div></div>'
+        f"<footer><ul>{footer}</ul></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("favor", FAVOR_MODES)
+def test_menus_never_enter_the_body_of_a_short_story(favor):
+    result = extract_article(_short_story_long_menus(), URL, favor=favor)
+    body_lines = {line.strip() for line in result["body"].splitlines()}
+    assert not body_lines & {*MENU_LINES, *FOOTER_LINES}
+    assert all(paragraph in result["body"] for paragraph in STORY)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [_short_story_long_menus(), (FIXTURES / "content-farm-article.html").read_bytes()],
+    ids=["short-story-long-menus", "content-farm-article"],
+)
+def test_precision_never_returns_more_than_balanced(page):
+    balanced = extract_article(page, URL, favor="balanced")["body"]
+    precision = extract_article(page, URL, favor="precision")["body"]
+    assert len(precision) <= len(balanced)
+    assert set(precision.split("\n\n")) <= set(balanced.split("\n\n"))
+
+
+def test_bad_clean_favor_is_one_config_error_naming_the_setting():
+    crawler = get_crawler(settings_dict=project_settings(CLEAN_FAVOR="x"))
+    with pytest.raises(ConfigError) as err:
+        CleanPipeline.from_crawler(crawler)
+    message = str(err.value)
+    assert "CLEAN_FAVOR" in message
+    assert "\n" not in message
