@@ -34,17 +34,22 @@ own pages. The first article pages of a site arrive before anything is known abo
 
 Settings (defaults in ``crawler/settings.py``): ``CLEAN_ENABLED`` (True), ``CLEAN_MAX_BYTES``
 (3,000,000: a bigger page is archived, not extracted), ``CLEAN_TIMEOUT`` (10 s per page),
-``CLEAN_MIN_WORDS`` (30), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
+``CLEAN_MIN_WORDS`` (30), ``CLEAN_WORKERS`` (worker processes that extract, each page killed at
+``CLEAN_TIMEOUT``: :mod:`pipelines.workers`; 0 extracts in threads of the crawl's process, where a
+page's time is checked only between stages), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
 ``CLEAN_HOLD_MAX`` (200), ``CLEAN_TEMPLATE_PERSIST`` (True).
 
 Stats: ``clean/pages_observed``, ``clean/articles``, ``clean/held``, ``clean/skipped/<reason>``
-(``too_large``, ``timeout``, ``not_html``, ``empty``, ``no_text``, ``too_short``, ``index_page``).
+(``too_large``, ``timeout``, ``not_html``, ``empty``, ``no_text``, ``too_short``, ``index_page``),
+``clean/workers_killed`` (a page overran its time in a worker).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,12 +57,13 @@ import structlog
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.config import float_setting, int_setting
+from crawler.config import choice_setting, float_setting, int_setting
 from crawler.signals import page_seen
 from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
-from pipelines.extract import FIELDS, empty_result, extract_article
+from pipelines.extract import FAVOR_MODES, FIELDS, empty_result, extract_article
 from pipelines.template import SiteTemplate
+from pipelines.workers import ExtractionWorkers
 
 log = structlog.get_logger(__name__)
 
@@ -85,6 +91,10 @@ class CleanPipeline:
         self.max_bytes = int_setting(settings, "CLEAN_MAX_BYTES", minimum=1)
         self.timeout = float_setting(settings, "CLEAN_TIMEOUT")
         self.min_words = int_setting(settings, "CLEAN_MIN_WORDS")
+        self.favor = choice_setting(settings, "CLEAN_FAVOR", FAVOR_MODES)
+        self.worker_count = int_setting(settings, "CLEAN_WORKERS")
+        self._workers: ExtractionWorkers | None = None
+        self._executor: ThreadPoolExecutor | None = None
         self.min_pages = int_setting(settings, "CLEAN_TEMPLATE_MIN_PAGES")
         self.hold_timeout = float_setting(settings, "CLEAN_HOLD_TIMEOUT")
         self.hold_max = int_setting(settings, "CLEAN_HOLD_MAX")
@@ -100,7 +110,13 @@ class CleanPipeline:
     @classmethod
     def check_settings(cls, settings) -> None:
         int_setting(settings, "CLEAN_MAX_BYTES", minimum=1)
-        for name in ("CLEAN_MIN_WORDS", "CLEAN_TEMPLATE_MIN_PAGES", "CLEAN_HOLD_MAX"):
+        choice_setting(settings, "CLEAN_FAVOR", FAVOR_MODES)
+        for name in (
+            "CLEAN_MIN_WORDS",
+            "CLEAN_TEMPLATE_MIN_PAGES",
+            "CLEAN_HOLD_MAX",
+            "CLEAN_WORKERS",
+        ):
             int_setting(settings, name)
         for name in ("CLEAN_TIMEOUT", "CLEAN_HOLD_TIMEOUT"):
             float_setting(settings, name)
@@ -285,20 +301,27 @@ class CleanPipeline:
 
     async def _extract(self, item, html: str, url: str, site: str) -> dict[str, Any]:
         started = time.monotonic()
-        work = asyncio.to_thread(
-            extract_article,
-            html,
-            url,
-            template=self.templates[site],
-            hints=item.get("hints") or None,
-            max_bytes=self.max_bytes,
-            timeout=self.timeout,
-            min_words=self.min_words,
-        )
+        options = {
+            "hints": item.get("hints") or None,
+            "max_bytes": self.max_bytes,
+            "min_words": self.min_words,
+            "favor": self.favor,
+        }
         try:
-            # The worker checks the deadline between stages; this bounds a stage that overruns
-            # (the thread finishes in the background, its result is discarded).
-            result = await asyncio.wait_for(work, self.timeout * 1.5 + 1)
+            if self.worker_count:
+                result = await self._extract_in_worker(html, url, site, options)
+            else:
+                work = asyncio.to_thread(
+                    extract_article,
+                    html,
+                    url,
+                    template=self.templates[site],
+                    timeout=self.timeout,
+                    **options,
+                )
+                # The thread checks the deadline between stages; this bounds the wait for a stage
+                # that overruns (the thread finishes in the background, its result discarded).
+                result = await asyncio.wait_for(work, self.timeout * 1.5 + 1)
         except TimeoutError:
             result = empty_result(url, "timeout")
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
@@ -307,9 +330,37 @@ class CleanPipeline:
         log.debug("clean.extracted", url=url, ms=round((time.monotonic() - started) * 1000, 1))
         return result
 
+    async def _extract_in_worker(self, html: str, url: str, site: str, options: dict) -> dict:
+        # A page waits for a free worker in the executor's queue, not in a thread; once a worker
+        # has it, the page is done or its worker killed within CLEAN_TIMEOUT.
+        if self._workers is None:
+            self._workers = ExtractionWorkers(self.worker_count)
+            self._executor = ThreadPoolExecutor(self.worker_count, "clean-worker")
+        call = functools.partial(
+            self._workers.extract,
+            site,
+            self.templates[site],
+            timeout=self.timeout,
+            body=html,
+            url=url,
+            **options,
+        )
+        killed = self._workers.killed
+        result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        if self._workers.killed > killed:
+            self.stats.inc_value("clean/workers_killed")
+        return result
+
+    def close_workers(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._workers is not None:
+            self._workers.close()
+
     def spider_closed(self, spider) -> None:
         self._release_all = True
         self._release(reason="spider_closed")
         if self._watchdog is not None:
             self._watchdog.cancel()
+        self.close_workers()
         self.save_templates()

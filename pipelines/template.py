@@ -197,6 +197,7 @@ class SiteTemplate:
         self.paths: dict[str, list[Any]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._compiled: tuple[int, frozenset[str]] | None = None
+        self._snapshot: SiteTemplate | None = None
         self._lock = threading.RLock()
 
     # learning ------------------------------------------------------------------------------
@@ -296,6 +297,33 @@ class SiteTemplate:
         for el in doomed:
             _remove_own_text(el)
         return len(doomed)
+
+    def snapshot(self) -> SiteTemplate:
+        """A copy that strips pages exactly as this template does now and learns nothing: what a
+        worker process needs (keys seen on one page decide nothing and are left out). Cached
+        until the template learns another page."""
+        with self._lock:
+            cached = self._snapshot
+            if cached is not None and cached.pages == self.pages:
+                return cached
+            copy = SiteTemplate(self.site, min_pages=self.min_pages)
+            copy.pages = self.pages
+            copy.key_pages = {k: n for k, n in self.key_pages.items() if n >= 2}
+            copy._compiled = (self.pages, self.template_paths())
+            self._snapshot = copy
+            return copy
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to worker processes: everything but the lock (and the cached snapshot).
+        with self._lock:
+            state = self.__dict__.copy()
+        del state["_lock"]
+        state["_snapshot"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # persistence ---------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""Extraction in worker processes: a page that overruns its time is stopped on time, a worker that
+dies is replaced, and a worker's article is the article the crawl's own process would make."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.extract import extract_article
+from pipelines.template import SiteTemplate
+from pipelines.workers import ExtractionWorkers
+
+pytestmark = pytest.mark.fast
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FARM = sorted((FIXTURES / "contentfarm").glob("*.html"))
+URL = "http://farm.test/news/20240102/1234.html"
+LINE = "the council voted on the budget again today after a long debate"
+# About 1.2 MB of paragraphs: trafilatura needs seconds for it, in one stage nothing interrupts.
+SLOW_PAGE = (
+    "<html><head><title>T</title></head><body>"
+    + "".join(f"<p>{LINE} {i}</p>" for i in range(16000))
+    + "</body></html>"
+)
+LIMIT = 0.5
+SLACK = 0.5  # killing and reaping a worker
+
+
+@pytest.fixture(scope="module")
+def workers():
+    pool = ExtractionWorkers(1)
+    # a first page starts the worker (imports): the time limit runs from when it has the page
+    pool.extract("farm", None, timeout=30, body=FARM[0].read_bytes(), url=URL)
+    yield pool
+    pool.close()
+
+
+def test_a_page_that_overruns_its_time_is_stopped_on_time(workers):
+    started = time.monotonic()
+    result = workers.extract("farm", None, timeout=LIMIT, body=SLOW_PAGE, url=URL)
+    elapsed = time.monotonic() - started
+    assert result["skip_reason"] == "timeout" and not result["is_article"]
+    assert elapsed <= LIMIT + SLACK, elapsed
+    assert workers.killed >= 1
+    # in a thread of the crawl's process the same page runs on long past its limit
+    started = time.monotonic()
+    extract_article(SLOW_PAGE, URL, timeout=LIMIT)
+    assert time.monotonic() - started > LIMIT + SLACK
+    # the next page gets a fresh worker
+    again = workers.extract("farm", None, timeout=30, body=FARM[1].read_bytes(), url=URL)
+    assert again["is_article"]
+
+
+def test_a_worker_article_is_the_article_made_in_process(workers):
+    template = SiteTemplate("farm", min_pages=3)
+    for page in FARM:
+        template.observe(page.read_bytes(), f"http://farm.test/{page.stem}")
+    assert template.ready
+    for page in FARM:
+        body = page.read_bytes()
+        for tpl in (None, template):
+            here = extract_article(body, URL, template=tpl)
+            there = workers.extract("farm", tpl, timeout=30, body=body, url=URL)
+            assert there == here, page.name
+
+
+def test_a_worker_killed_from_outside_is_replaced(workers):
+    """A worker that dies mid-page (the OOM killer, an operator): the page is an error, the next
+    page is extracted by a new worker."""
+    worker = next(iter(workers._all))
+    timer = threading.Timer(0.3, os.kill, (worker.process.pid, signal.SIGKILL))
+    timer.start()
+    result = workers.extract("farm", None, timeout=30, body=SLOW_PAGE, url=URL)
+    timer.join()
+    assert result["skip_reason"] == "error"
+    again = workers.extract("farm", None, timeout=30, body=FARM[2].read_bytes(), url=URL)
+    assert again["is_article"]
+
+
+def test_closed_workers_leave_no_process():
+    pool = ExtractionWorkers(2)
+    pool.extract("farm", None, timeout=30, body=FARM[0].read_bytes(), url=URL)
+    processes = [w.process for w in pool._all]
+    pool.close()
+    assert all(p.poll() is not None for p in processes)
