@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from crawler.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
+from crawler.exitcodes import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, crawl_exit_status
 
 
 class UsageError(Exception):
@@ -195,8 +195,16 @@ def cmd_crawl(args) -> int:
         (e for e in crawler.extensions.middlewares if isinstance(e, CrawlProgress)), None
     )
     if progress is None or progress.summary is None:
+        if crawler.stats is not None and crawler.stats.get_value("start_time"):
+            # Ctrl-C twice: Scrapy stopped at once, nothing closed; the next run repairs it all
+            print(
+                "newsarchive: forced shutdown before the crawl closed its files; "
+                "the same command again repairs and finishes them",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
         print("newsarchive: the crawl did not start; see the log above", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     print(summary_text(progress.summary))
     archive = progress.summary["archive"]
     if archive and "://" not in archive:

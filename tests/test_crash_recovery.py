@@ -198,6 +198,34 @@ def _killed_then_again(
 # -- the tests -----------------------------------------------------------------------------------
 
 
+def test_two_sigints_then_same_command_loses_nothing_and_exports_nothing_twice(
+    three_sites, uninterrupted, tmp_path
+):
+    """Ctrl-C twice: Scrapy stops at once, without closing anything (as a kill -9 would, but from
+    inside); the same command then finishes the crawl, nothing lost, nothing twice."""
+    archive = tmp_path / "archive"
+    argv = ["crawl", *three_sites, "--archive", str(archive), "--job-dir", str(tmp_path / "job")]
+    proc = _start(tmp_path, argv)
+    try:
+        deadline = time.monotonic() + 90
+        while not ten_articles(archive):
+            assert proc.poll() is None and time.monotonic() < deadline, "no kill point reached"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130  # interrupted
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    again = run_cli(*argv, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert not list(archive.rglob("*.open"))
+    assert "jobdir.recovered_after_crash" in again.stderr
+    _check_recovered(archive, archive / "state.sqlite", uninterrupted[1])
+
+
 @pytest.mark.parametrize(
     ("kill_point", "job_dir", "settings"),
     [

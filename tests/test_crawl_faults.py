@@ -144,6 +144,7 @@ def test_sigint_leaves_only_closed_valid_warcs(tmp_path, demo_site):
     assert proc.poll() is None, "the crawl ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-2000:]  # interrupted, and said so
     assert not list(archive.rglob("*.open")), "SIGINT left a WARC open"
     events = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     progress = [e for e in events if e["event"] == "crawl.progress"]
