@@ -46,11 +46,7 @@ def test_a_page_that_overruns_its_time_is_stopped_on_time(workers):
     elapsed = time.monotonic() - started
     assert result["skip_reason"] == "timeout" and not result["is_article"]
     assert elapsed <= LIMIT + SLACK, elapsed
-    assert workers.killed >= 1
-    # in a thread of the crawl's process the same page runs on long past its limit
-    started = time.monotonic()
-    extract_article(SLOW_PAGE, URL, timeout=LIMIT)
-    assert time.monotonic() - started > LIMIT + SLACK
+    assert workers.killed >= 1  # it overran: only killing its worker stopped it
     # the next page gets a fresh worker
     again = workers.extract("farm", None, timeout=30, body=FARM[1].read_bytes(), url=URL)
     assert again["is_article"]
