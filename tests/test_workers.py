@@ -21,10 +21,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FARM = sorted((FIXTURES / "contentfarm").glob("*.html"))
 URL = "http://farm.test/news/20240102/1234.html"
 LINE = "the council voted on the budget again today after a long debate"
-# About 1.2 MB of paragraphs: trafilatura needs seconds for it, in one stage nothing interrupts.
+# About 2.3 MB of paragraphs: trafilatura needs seconds for it, in one stage nothing interrupts.
 SLOW_PAGE = (
     "<html><head><title>T</title></head><body>"
-    + "".join(f"<p>{LINE} {i}</p>" for i in range(16000))
+    + "".join(f"<p>{LINE} {i}</p>" for i in range(30000))
     + "</body></html>"
 )
 LIMIT = 0.5
