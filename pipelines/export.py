@@ -22,12 +22,12 @@ from io import BytesIO
 import structlog
 from itemadapter import ItemAdapter
 
+from crawler.archive.store import ARTICLE_URI_PREFIX
 from crawler.extensions.archive import WarcArchive
 
 log = structlog.get_logger(__name__)
 
 _NOT_EXPORTED = ("html", "encoding", "content_type")  # the page is in its response record
-ARTICLE_URI_PREFIX = "urn:article:"
 
 
 class ExportPipeline:
