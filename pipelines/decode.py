@@ -39,6 +39,7 @@ _MARKUP = re.compile(
 # A body stored still gzip-encoded is expanded to at most this many bytes: a page larger than that
 # is not an article (the crawl's CLEAN_MAX_BYTES is smaller), and a gzip bomb stays a small body.
 MAX_GUNZIPPED = 32 * 1024 * 1024
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes: in UTF-8 they only ever stand for themselves.
 _CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -118,6 +119,22 @@ def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:
     if not _MARKUP.search(text[:65536].encode("utf-8", "ignore")):
         raise NotHtml("no HTML markup")
     return text, codec
+
+
+# Where a document starts: its doctype or <html> tag. What a server printed before it (PHP warnings,
+# a stray XML declaration, debug output) is not the page; parsers put it in the body or, for an
+# XML declaration in a str, refuse the page.
+_DOCUMENT_START = re.compile(r"<!doctype\s|<html[\s>]", re.IGNORECASE)
+_LEADING_JUNK_MAX = 20_000  # characters: more than that before <html> is content, not a warning
+
+
+def document_text(text: str) -> str:
+    """``text`` from its doctype or ``<html>`` tag on (what a server printed before it dropped),
+    without a leading XML declaration when it has neither."""
+    match = _DOCUMENT_START.search(text, 0, _LEADING_JUNK_MAX)
+    if match is None:
+        return _XML_DECLARATION.sub("", text, count=1)
+    return text[match.start() :] if match.start() else text
 
 
 def page_text(page: bytes | str, content_type: str | bytes | None = None) -> tuple[str, str | None]:

@@ -46,7 +46,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH
 
 from crawler.config import project_defaults
-from pipelines.decode import NotHtml, decode_html, page_text
+from pipelines.decode import NotHtml, decode_html, document_text, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
 from pipelines.template import SiteTemplate
 from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
@@ -155,6 +155,7 @@ def parse_page(
         text, encoding = decode_html(body, declared_encoding)
     else:
         text, encoding = page_text(body)
+    text = document_text(text)
     return load_html(text), encoding, text
 
 

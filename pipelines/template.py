@@ -32,7 +32,7 @@ from typing import Any
 
 from lxml import etree, html
 
-from pipelines.decode import decode_html
+from pipelines.decode import decode_html, document_text
 
 FORMAT_VERSION = 1
 
@@ -182,7 +182,7 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
     if isinstance(page, bytes):
         # Decoded exactly as extraction decodes it, so both see the same text (and keys).
         page, _ = decode_html(page)
-    return html.document_fromstring(page)
+    return html.document_fromstring(document_text(page))
 
 
 class SiteTemplate:

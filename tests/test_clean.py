@@ -308,6 +308,25 @@ def test_saved_gzip_page_is_read_like_the_page():
     assert result["title"] == EXPECTED["title"]
 
 
+@pytest.mark.parametrize(
+    "before",
+    [
+        # what a misconfigured PHP site prints before its page
+        "<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/x.php</b> on line 12<br />\n",
+        '<?xml version="1.0" encoding="utf-8"?>\n',  # lxml refuses such a str outright
+    ],
+    ids=["php-warning", "xml-declaration"],
+)
+def test_what_a_server_prints_before_the_page_is_not_the_page(before):
+    page = ARTICLE.read_text(encoding="utf-8")
+    result = extract_article(before + page, ARTICLE_URL)
+    assert result["title"] == EXPECTED["title"]
+    assert result["body"] == extract_article(page, ARTICLE_URL)["body"]
+    assert "Warning" not in result["body"]
+    template = SiteTemplate("farm")
+    assert template.observe(before + page, ARTICLE_URL)  # learns from it, does not raise
+
+
 def test_gzip_bomb_saved_as_a_page_is_skipped_without_expanding_it():
     # 200 MB of zeros gzipped to ~200 kB: expanding it whole is what a bomb wants
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
