@@ -60,6 +60,9 @@ ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for res
 ARCHIVE_SPOOL_DIR = os.environ.get("ARCHIVE_SPOOL_DIR") or ".newsarchive/spool"
 # embedded crawl state (SQLite); default beside a local archive, else .newsarchive
 STATE_DIR = os.environ.get("STATE_DIR") or None
+# index of captures and articles (newsarchive captures/get/articles): postgresql://... (env too);
+# empty: SQLite (index.sqlite) beside the crawl state. Rebuilt at will by `newsarchive reindex`.
+ARCHIVE_INDEX_URL = os.environ.get("ARCHIVE_INDEX_URL") or None
 
 # Uploads to s3:// (background thread; credentials and endpoint from the standard AWS variables).
 ARCHIVE_UPLOAD_MULTIPART_THRESHOLD = 8 * 1024 * 1024  # files this big or bigger go up in parts

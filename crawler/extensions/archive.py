@@ -9,6 +9,9 @@ Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the 
   reason ``archive_unavailable`` and one error line), finishes what an earlier crash left (repair
   of ``.open`` files, pending uploads) and reads the manifest of a resumed crawl; then opens the
   WARC writer;
+- each closed WARC: its CDXJ is written, its captures and articles are added to the index
+  (:mod:`crawler.retrieval`, ``ARCHIVE_INDEX_URL``; an index that fails costs a log line, not the
+  crawl: ``newsarchive reindex`` rebuilds it), then the store takes both files;
 - a write that fails (disk full) closes the spider with reason ``archive_write_failed`` and one
   error line; the writer has cut the file back to its last whole record;
 - ``spider_closed`` (awaited by Scrapy): closes the last WARC, writes the crawl manifest and waits
@@ -17,8 +20,8 @@ Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the 
 
 Other components reach it with ``crawler.get_extension(WarcArchive)``: the capture middleware and
 the export pipeline write records through :meth:`WarcArchive.write`, the CLI lists what is pending.
-Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``, ``ARCHIVE_OPERATOR``
-and the store's (``crawler.archive.store.StoreSettings``); the crawl id is ``ARCHIVE_CRAWL_ID``
+Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``, ``ARCHIVE_OPERATOR``,
+``ARCHIVE_INDEX_URL`` and the store's (``crawler.archive.store.StoreSettings``); the crawl id is ``ARCHIVE_CRAWL_ID``
 (:mod:`crawler.crawl_id`).
 """
 
@@ -50,6 +53,8 @@ from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWrite
 from crawler.config import ConfigError, size_setting
 from crawler.crawl_id import crawl_id
 from crawler.dedupe_state import DedupeState
+from crawler.retrieval.index import ArchiveIndex, check_index_url, open_index
+from crawler.retrieval.ingest import index_warc
 from crawler.urls import UrlCanonicalizer
 
 if TYPE_CHECKING:
@@ -85,6 +90,7 @@ class WarcArchive:
         self._warcinfo_fields = self._warcinfo(settings)
         self._locked: list = []  # files given out by local_path, locked until the crawl ends
         self._write_failed = False
+        self.index: ArchiveIndex | None = None  # opened with the store (ARCHIVE_INDEX_URL)
 
     @classmethod
     def from_crawler(cls, crawler_: Crawler) -> WarcArchive:
@@ -106,6 +112,7 @@ class WarcArchive:
         check_uri(settings.get("ARCHIVE_URI"))
         StoreSettings.from_settings(settings)
         size_setting(settings, "ARCHIVE_WARC_MAX_SIZE")
+        check_index_url(settings.get("ARCHIVE_INDEX_URL"))
         prefix = settings.get("ARCHIVE_WARC_PREFIX")
         if not prefix or not _PREFIX_RE.match(str(prefix)):
             raise ConfigError(
@@ -132,11 +139,13 @@ class WarcArchive:
     def _prepare_store(self) -> None:
         """Blocking (network, disk): check the store, finish an earlier crash, read the manifest."""
         self.store.check()
+        self._open_index()
         self._previous = self._load_previous_manifest()
         recovered = self.store.upload_pending()
         if recovered.uploaded:
             log.info("archive.recovered", files=len(recovered.uploaded))
         if recovered.repaired:
+            self._index_repaired(recovered.repaired)
             # Before the first request: no revisit may point at a record the crash cut, and an
             # article the crash kept from being exported must be fetched again.
             settled = settle_dedupe_state(
@@ -149,6 +158,37 @@ class WarcArchive:
             stats.set_value("archive/recovered_state/entries_dropped", settled.entries)
             stats.set_value("archive/recovered_state/article_marks_dropped", settled.marks)
             stats.set_value("archive/recovered_state/validators_dropped", settled.validators)
+
+    def _open_index(self) -> None:
+        # The index is rebuilt from the archive at will (newsarchive reindex): one that cannot be
+        # opened costs the crawl nothing but a line, and the crawl goes on archiving.
+        try:
+            self.index = open_index(self.crawler.settings)
+        except ConfigError as exc:
+            self.crawler.stats.set_value("index/unavailable", 1)
+            log.error("index.unavailable", error=str(exc), hint="newsarchive reindex, later")
+
+    def _index_repaired(self, repaired: list) -> None:
+        """The WARCs an earlier crash left, now closed and stored, into the index (their CDXJ
+        and records read through the store, as ``newsarchive reindex`` does)."""
+        if self.index is None:
+            return
+        for fixed in repaired:
+            if fixed.kind != "warc" or fixed.path is None:
+                continue
+            stem = fixed.path.name.removesuffix(".warc.gz")
+            warc_key = f"warc/{fixed.crawl_id}/{fixed.path.name}"
+            try:
+                lines = self.store.read(f"cdxj/{fixed.crawl_id}/{stem}.cdxj").decode("utf-8")
+                index_warc(
+                    self.index,
+                    warc_key,
+                    lines.splitlines(),
+                    lambda offset, length, key=warc_key: self.store.read_range(key, offset, length),
+                )
+            except Exception as exc:  # noqa: BLE001 - the archive is whole; reindex rebuilds it
+                self.crawler.stats.inc_value("index/errors")
+                log.error("index.add_failed", key=warc_key, error=f"{type(exc).__name__}: {exc}")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -204,6 +244,7 @@ class WarcArchive:
         cdxj_key = f"cdxj/{self.crawl_id}/{stem}.cdxj"
         cdxj_path = closed.path.with_name(stem + ".cdxj")
         write_index(closed.cdxj_lines, cdxj_path)
+        self._add_to_index(key, closed)
         self.files.append(
             {
                 "name": closed.name,
@@ -217,6 +258,26 @@ class WarcArchive:
         self.crawler.stats.inc_value("archive/warc_files")
         self.store.submit(cdxj_path, cdxj_key)
         self.store.submit(closed.path, key)
+
+    def _add_to_index(self, key: str, closed: ClosedWarc) -> None:
+        """Captures and articles of a closed WARC into the index, read from the file just
+        written (its article and revisit records), before the store takes it."""
+        if self.index is None:
+            return
+
+        def read(offset: int, length: int) -> bytes:
+            with open(closed.path, "rb") as fh:
+                fh.seek(offset)
+                return fh.read(length)
+
+        try:
+            added = index_warc(self.index, key, closed.cdxj_lines, read)
+        except Exception as exc:  # noqa: BLE001 - the archive is whole; reindex rebuilds the rest
+            self.crawler.stats.inc_value("index/errors")
+            log.error("index.add_failed", key=key, error=f"{type(exc).__name__}: {exc}")
+            return
+        self.crawler.stats.inc_value("index/captures", added.captures)
+        self.crawler.stats.inc_value("index/articles", added.articles)
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -240,6 +301,8 @@ class WarcArchive:
         for f in self._locked:  # the pipelines that wrote them have closed them by now
             f.close()
         self._locked.clear()
+        if self.index is not None:
+            self.index.close()
         self.crawler.stats.set_value("archive/pending_uploads", len(self.summary.pending))
         log.info(
             "archive.closed",
