@@ -4,6 +4,14 @@
     newsarchive sites
     newsarchive extract FILE... [--url URL] [--base-url-map urls.json]
     newsarchive upload --pending [--archive URI]
+    newsarchive wacz CRAWL_ID -o FILE.wacz [--archive URI]
+    newsarchive reextract [--crawl ID] [--archive URI] [--workers N]
+    newsarchive captures URL [--match exact|prefix|host|domain] [--from T] [--to T] [--json]
+    newsarchive get URL [--at T] [--raw | --headers | --body | --article] [-o FILE]
+    newsarchive articles [--q TEXT] [--site S] [--since D] [--until D] [--tag T] [--lang L] [--json]
+    newsarchive versions URL
+    newsarchive story STORY_ID
+    newsarchive reindex [--archive URI]
 
 Mistakes a user can make (an unknown site, a broken site file, a bad setting, an archive that
 cannot be written) end in one line on stderr and exit status 2, before anything is fetched.
@@ -73,7 +81,87 @@ def _parser() -> argparse.ArgumentParser:
     upload.add_argument("--archive", metavar="URI")
     _add_setting_option(upload)
     upload.set_defaults(func=cmd_upload)
+
+    wacz = sub.add_parser(
+        "wacz",
+        help="package one crawl as a WACZ file (ReplayWeb.page, pywb)",
+        description="Package one crawl (its WARCs, index and articles) as a WACZ 1.2.0 file.",
+    )
+    wacz.add_argument("crawl_id", metavar="CRAWL_ID")
+    wacz.add_argument("-o", "--output", required=True, metavar="FILE.wacz")
+    wacz.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
+    _add_setting_option(wacz)
+    wacz.set_defaults(func=cmd_wacz)
+
+    reextract = sub.add_parser(
+        "reextract",
+        help="clean a crawl's archived pages again into a new article set (no network)",
+        description="Run today's cleaning over a crawl's archived pages into "
+        "articles/CRAWL_ID/reextract-TIME/; the crawl's own articles are kept.",
+    )
+    reextract.add_argument("--crawl", metavar="ID", help="the crawl (default: the latest one)")
+    reextract.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
+    reextract.add_argument(
+        "--workers", type=int, metavar="N", help="extraction processes (default: one per core)"
+    )
+    _add_setting_option(reextract)
+    reextract.set_defaults(func=cmd_reextract)
+    _add_retrieval_parsers(sub)
     return parser
+
+
+def _add_retrieval_parsers(sub) -> None:
+    """``captures``, ``get``, ``articles``, ``versions``, ``story``, ``reindex``: the index
+    (ARCHIVE_INDEX_URL, else SQLite beside the crawl state) and one ranged read per record."""
+    time_help = "YYYYMMDDhhmmss, a prefix of it (YYYY, YYYYMMDD...) or an ISO date"
+
+    def command(name: str, help_: str, func) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=help_)
+        parser.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
+        _add_setting_option(parser)
+        parser.set_defaults(func=func)
+        return parser
+
+    captures = command("captures", "list the captures of a URL", cmd_captures)
+    captures.add_argument("url", metavar="URL")
+    captures.add_argument("--match", choices=("exact", "prefix", "host", "domain"), default="exact")
+    captures.add_argument("--from", dest="start", metavar="T", help=time_help)
+    captures.add_argument("--to", dest="end", metavar="T", help=time_help)
+    captures.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    get = command("get", "a capture of a URL: the one closest to --at, else the newest", cmd_get)
+    get.add_argument("url", metavar="URL")
+    get.add_argument("--at", metavar="T", help=time_help)
+    part = get.add_mutually_exclusive_group()
+    part.add_argument("--raw", dest="part", action="store_const", const="raw",
+                      help="the HTTP response as stored (headers, body with Content-Encoding)")  # fmt: skip
+    part.add_argument("--headers", dest="part", action="store_const", const="headers")
+    part.add_argument("--body", dest="part", action="store_const", const="body",
+                      help="the body as the site sent it, Content-Encoding removed (default)")  # fmt: skip
+    part.add_argument("--article", dest="part", action="store_const", const="article",
+                      help="the exported article (JSON)")  # fmt: skip
+    get.set_defaults(part="body")
+    get.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    articles = command("articles", "search the archived articles", cmd_articles)
+    articles.add_argument("--q", metavar="TEXT", help="words in the title or text (ranked)")
+    articles.add_argument("--site", metavar="S")
+    articles.add_argument("--since", metavar="D", help="published on or after this day")
+    articles.add_argument("--until", metavar="D", help="published on or before this day")
+    articles.add_argument("--tag", metavar="T")
+    articles.add_argument("--lang", metavar="L")
+    articles.add_argument("--limit", metavar="N", type=int)
+    articles.add_argument("--json", action="store_true", help="the exported articles, one a line")
+
+    versions = command("versions", "every text of an article, with diffs", cmd_versions)
+    versions.add_argument("url", metavar="URL")
+    versions.add_argument("--json", action="store_true")
+
+    story = command("story", "the articles of one story (dedupe's story_id)", cmd_story)
+    story.add_argument("story_id", metavar="STORY_ID")
+    story.add_argument("--json", action="store_true")
+
+    command("reindex", "rebuild the index from the archive's CDXJ and article records", cmd_reindex)
 
 
 def _add_setting_option(parser: argparse.ArgumentParser) -> None:
@@ -285,6 +373,137 @@ def cmd_upload(args) -> int:
     for path in pending:
         print(f"  pending: {path}")
     return 0 if not pending else 1
+
+
+def _retrieval(args, run, *, store: bool = False, binary: bool = False) -> int:
+    """Run a retrieval command: its one-line errors, its store (opened, never written)."""
+    from crawler import logs, retrieve
+    from crawler.archive.store import ArchiveConfigError
+    from crawler.archive.stores import open_store
+
+    settings = load_settings(args, crawl=False)
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
+    opened = None
+    try:
+        if store:
+            opened = open_store(
+                settings.get("ARCHIVE_URI"),
+                spool_dir=settings.get("ARCHIVE_SPOOL_DIR"),
+                settings=settings,
+            )
+        out = sys.stdout.buffer if binary else sys.stdout
+        return run(settings, opened, out)
+    except (retrieve.BadInput, ArchiveConfigError) as exc:
+        raise UsageError(str(exc)) from None
+    except retrieve.NotFound as exc:
+        print(f"newsarchive: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:  # `| head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def cmd_captures(args) -> int:
+    from crawler.retrieve import captures_command
+
+    return _retrieval(args, lambda settings, _store, out: captures_command(args, settings, out))
+
+
+def cmd_get(args) -> int:
+    from crawler.retrieve import get_command
+
+    def run(settings, store, out) -> int:
+        if not args.output:
+            return get_command(args, settings, store, out)
+        tmp = Path(args.output + ".part")
+        try:
+            with open(tmp, "wb") as fh:
+                status = get_command(args, settings, store, fh)
+            tmp.replace(args.output)
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: {exc.strerror}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        return status
+
+    return _retrieval(args, run, store=True, binary=True)
+
+
+def cmd_articles(args) -> int:
+    from crawler.retrieve import articles_command
+
+    return _retrieval(args, lambda settings, _store, out: articles_command(args, settings, out))
+
+
+def cmd_versions(args) -> int:
+    from crawler.retrieve import versions_command
+
+    return _retrieval(args, lambda settings, _store, out: versions_command(args, settings, out))
+
+
+def cmd_story(args) -> int:
+    from crawler.retrieve import story_command
+
+    return _retrieval(args, lambda settings, _store, out: story_command(args, settings, out))
+
+
+def cmd_reindex(args) -> int:
+    from crawler.retrieve import reindex_command
+
+    return _retrieval(args, reindex_command, store=True)
+
+
+def cmd_wacz(args) -> int:
+    from crawler import logs
+    from crawler.retrieval.wacz import WaczError, build_wacz
+
+    settings = load_settings(args, crawl=False)
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
+    output = Path(args.output)
+    if output.suffix != ".wacz":
+        raise UsageError(f"-o {args.output}: a WACZ file name ends in .wacz")
+    store = _checked_store(settings)
+    try:
+        summary = build_wacz(store, args.crawl_id, output)
+    except WaczError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"-o {args.output}: {exc.strerror or exc}") from None
+    print(
+        f"wrote {summary.path} ({summary.bytes:,} bytes): crawl {summary.crawl_id}, "
+        f"{summary.warcs} WARC file(s), {summary.index_lines} index lines, "
+        f"{summary.pages} pages"
+    )
+    return 0
+
+
+def cmd_reextract(args) -> int:
+    from crawler import logs
+    from crawler.archive.manifest import UnknownCrawl, latest_crawl
+
+    settings = load_settings(args, crawl=False)
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least 1")
+    try:
+        from pipelines.clean import CleanPipeline
+        from pipelines.reextract import default_workers, reextract, summary_text
+    except ImportError:
+        raise UsageError("article extraction is not available in this build") from None
+    from crawler.config import ConfigError
+
+    try:
+        CleanPipeline.check_settings(settings)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    store = _checked_store(settings)
+    try:
+        crawl_id = args.crawl or latest_crawl(store)
+        summary = reextract(store, crawl_id, settings, workers=args.workers or default_workers())
+    except UnknownCrawl as exc:
+        raise UsageError(str(exc)) from None
+    print(summary_text(summary))
+    return 0
 
 
 if __name__ == "__main__":
