@@ -95,7 +95,8 @@ def test_redis_restart_mid_crawl_workers_reconnect_and_archive_everything(demo_s
         try:
             for name in ("a", "b"):
                 work = tmp_path / name
-                _site(work, demo_site.base_url, delay=0.1)
+                # slow enough that the frontier outlasts a loaded machine's start of worker b
+                _site(work, demo_site.base_url, delay=0.4)
                 # Two requests in hand at a time: the rest of the frontier stays in Redis, shared.
                 procs.append(_crawl(
                     work, "--archive", str(work / "archive"), "-s", f"REDIS_URL={server.url}",
