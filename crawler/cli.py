@@ -12,6 +12,7 @@
     newsarchive versions URL
     newsarchive story STORY_ID
     newsarchive reindex [--archive URI]
+    newsarchive serve [--host 127.0.0.1] [--port 8090]
 
 Mistakes a user can make (an unknown site, a broken site file, a bad setting, an archive that
 cannot be written) end in one line on stderr and exit status 2, before anything is fetched.
@@ -111,8 +112,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_retrieval_parsers(sub) -> None:
-    """``captures``, ``get``, ``articles``, ``versions``, ``story``, ``reindex``: the index
-    (ARCHIVE_INDEX_URL, else SQLite beside the crawl state) and one ranged read per record."""
+    """``captures``, ``get``, ``articles``, ``versions``, ``story``, ``reindex``, ``serve``: the
+    index (ARCHIVE_INDEX_URL, else SQLite beside the crawl state) and one ranged read per record."""
     time_help = "YYYYMMDDhhmmss, a prefix of it (YYYY, YYYYMMDD...) or an ISO date"
 
     def command(name: str, help_: str, func) -> argparse.ArgumentParser:
@@ -162,6 +163,11 @@ def _add_retrieval_parsers(sub) -> None:
     story.add_argument("--json", action="store_true")
 
     command("reindex", "rebuild the index from the archive's CDXJ and article records", cmd_reindex)
+
+    serve = command("serve", "the archive over HTTP, read-only: JSON API and a web page", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (beyond loopback: RETRIEVAL_TOKEN is required)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=8090)
 
 
 def _add_setting_option(parser: argparse.ArgumentParser) -> None:
@@ -451,6 +457,14 @@ def cmd_reindex(args) -> int:
     from crawler.retrieve import reindex_command
 
     return _retrieval(args, reindex_command, store=True)
+
+
+def cmd_serve(args) -> int:
+    from crawler.retrieve import serve_command
+
+    return _retrieval(
+        args, lambda settings, store, out: serve_command(args, settings, store, out), store=True
+    )
 
 
 def cmd_wacz(args) -> int:

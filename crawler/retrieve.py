@@ -1,14 +1,16 @@
-"""The retrieval commands: ``captures``, ``get``, ``articles``, ``versions``, ``story``, ``reindex``.
+"""The retrieval commands: ``captures``, ``get``, ``articles``, ``versions``, ``story``, ``reindex``,
+``serve``.
 
 Each reads the index (:mod:`crawler.retrieval.index`) and, for ``get``, one record of the archive
-(:mod:`crawler.retrieval.reader`). ``crawler.cli`` parses the arguments and turns
+(:mod:`crawler.retrieval.reader`); ``serve`` answers them over HTTP (:mod:`crawler.retrieval.server`).
+``crawler.cli`` parses the arguments and turns
 :class:`BadInput` into one line and exit status 2, :class:`NotFound` into one line and status 1.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+from pathlib import Path
 from typing import IO
 
 import structlog
@@ -20,6 +22,7 @@ from crawler.retrieval.index import ArchiveIndex, index_location, open_index
 from crawler.retrieval.ingest import reindex
 from crawler.retrieval.reader import RecordError, RecordReader
 from crawler.retrieval.timestamps import TimeError, iso, parse_time, to_datetime
+from crawler.retrieval.versions import article_versions
 
 log = structlog.get_logger(__name__)
 
@@ -209,55 +212,27 @@ def versions_command(args, settings, out: IO[str]) -> int:
     url = _check_url(args.url)
     index = _index(settings)
     try:
-        articles = sorted(index.articles(url=url), key=lambda a: (a["timestamp"], a["warc_key"]))
+        articles = index.articles(url=url)
     finally:
         index.close()
     if not articles:
         raise NotFound(f"no article of {url}")
-    versions: list[dict] = []
-    for article in articles:
-        text = _text(article)
-        if versions and versions[-1]["text"] == text:
-            versions[-1]["captures"].append(article["timestamp"])
-            continue
-        versions.append({"text": text, "captures": [article["timestamp"]], "article": article})
-    for n, version in enumerate(versions, 1):
-        first = version["captures"][0]
-        diff = []
-        if n > 1:
-            before = versions[n - 2]
-            diff = list(
-                difflib.unified_diff(
-                    before["text"].splitlines(),
-                    version["text"].splitlines(),
-                    f"version {n - 1} ({iso(before['captures'][0])})",
-                    f"version {n} ({iso(first)})",
-                    lineterm="",
-                )
-            )
+    for version in article_versions(articles):
+        n, first = version["version"], version["articles"][0]
         if args.json:
-            out.write(
-                json.dumps(
-                    {
-                        "version": n,
-                        "captures": [iso(t) for t in version["captures"]],
-                        "title": version["article"]["title"],
-                        "body": version["article"]["body"],
-                        "diff": "\n".join(diff),
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
+            record = {
+                "version": n,
+                "captures": [iso(t) for t in version["captures"]],
+                "title": first["title"],
+                "body": first["body"],
+                "diff": version["diff"],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
             continue
         seen = ", ".join(iso(t) for t in version["captures"])
         out.write(f"== version {n}: {url}  captured {seen}\n")
-        out.write(("\n".join(diff) if diff else version["text"]) + "\n\n")
+        out.write((version["diff"] or version["text"]) + "\n\n")
     return 0
-
-
-def _text(article: dict) -> str:
-    return f"{article['title'] or ''}\n\n{article['body'] or ''}".strip()
 
 
 def story_command(args, settings, out: IO[str]) -> int:
@@ -302,4 +277,66 @@ def reindex_command(settings, store, out: IO[str]) -> int:
         f"{articles} article(s); the index ({redact_url(index_location(settings))}) now holds "
         f"{total_captures} capture(s), {total_articles} article(s)\n"
     )
+    return 0
+
+
+def serve_command(args, settings, store, out: IO[str]) -> int:
+    """Serve the index and the archive over HTTP until interrupted (Ctrl-C or SIGTERM)."""
+    import signal  # noqa: PLC0415 - only this command handles signals
+
+    from crawler.archive.stores import check_uri  # noqa: PLC0415
+    from crawler.retrieval.server import ArchiveServer, is_loopback  # noqa: PLC0415
+
+    token = (settings.get("RETRIEVAL_TOKEN") or "").strip() or None
+    if not is_loopback(args.host) and token is None:
+        raise BadInput(
+            f"--host {args.host}: serving beyond loopback needs the setting RETRIEVAL_TOKEN "
+            "(env or -s), the bearer token every request must then carry"
+        )
+    if not 0 < args.port < 65536:
+        raise BadInput(f"--port {args.port}: not a TCP port (1-65535)")
+    kind, location, _prefix = check_uri(settings.get("ARCHIVE_URI"))
+    if kind == "local" and not Path(location).is_dir():
+        raise BadInput(
+            f"ARCHIVE_URI={settings.get('ARCHIVE_URI')}: no archive there (crawl first, "
+            "or give --archive)"
+        )
+    where = index_location(settings)
+    if "://" not in where and not Path(where).is_file():
+        raise BadInput(f"no index at {where}: run newsarchive reindex (or crawl first)")
+    index = _index(settings)
+    try:
+        if index.count("captures") == 0:
+            raise BadInput(f"the index {redact_url(where)} is empty: run newsarchive reindex")
+        try:
+            server = ArchiveServer(
+                (args.host, args.port), index, RecordReader(store, index), token=token
+            )
+        except OSError as exc:
+            raise BadInput(
+                f"--host {args.host} --port {args.port}: {exc.strerror or exc}"
+            ) from None
+
+        def stop(_signum, _frame) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        log.info(
+            "serve.listening",
+            url=server.url,
+            index=redact_url(where),
+            archive=redact_url(store.uri),
+            token=token is not None,
+            articles=index.count("articles"),
+        )
+        out.write(f"serving {store.uri} at {server.url} (index {redact_url(where)})\n")
+        out.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            log.info("serve.stopped", url=server.url)
+        finally:
+            server.server_close()
+    finally:
+        index.close()
     return 0

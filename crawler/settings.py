@@ -63,6 +63,9 @@ STATE_DIR = os.environ.get("STATE_DIR") or None
 # index of captures and articles (newsarchive captures/get/articles): postgresql://... (env too);
 # empty: SQLite (index.sqlite) beside the crawl state. Rebuilt at will by `newsarchive reindex`.
 ARCHIVE_INDEX_URL = os.environ.get("ARCHIVE_INDEX_URL") or None
+# Bearer token of `newsarchive serve` (env too): needed to bind beyond 127.0.0.1; when set, every
+# request must carry `Authorization: Bearer TOKEN`.
+RETRIEVAL_TOKEN = os.environ.get("RETRIEVAL_TOKEN") or None
 
 # Uploads to s3:// (background thread; credentials and endpoint from the standard AWS variables).
 ARCHIVE_UPLOAD_MULTIPART_THRESHOLD = 8 * 1024 * 1024  # files this big or bigger go up in parts

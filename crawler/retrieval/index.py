@@ -143,6 +143,21 @@ class ArchiveIndex:
         )
         return [dict(zip(CAPTURE_FIELDS, r, strict=True)) for r in self._execute(sql, [digest])]
 
+    def key_range(self, start: str, end: str) -> list[dict]:
+        """Every capture whose SURT key is in ``[start, end)``, compared byte by byte as in a
+        sorted CDXJ file, ``metadata`` records too (a CDX server lists every indexed record);
+        in key order, oldest first within a key."""
+        sql = (
+            f"SELECT {', '.join(CAPTURE_FIELDS)} FROM captures"  # noqa: S608
+            f" WHERE {self._key_range_clause()}"
+            " ORDER BY urlkey, timestamp, warc_key, record_offset"
+        )
+        return [dict(zip(CAPTURE_FIELDS, r, strict=True)) for r in self._execute(sql, [start, end])]
+
+    def _key_range_clause(self) -> str:
+        # SQLite compares TEXT with BINARY collation: byte order, as pywb's sorted files
+        return "urlkey >= ? AND urlkey < ?"
+
     def count(self, table: str) -> int:
         if table not in ("captures", "articles"):
             raise ValueError(table)
@@ -215,6 +230,133 @@ class ArchiveIndex:
             article[name] = json.loads(value) if isinstance(value, str) else value or []
         return article
 
+    # -- pages of articles (the HTTP API) -----------------------------------------------------
+
+    def article_at(self, warc_key: str, record_offset: int) -> dict | None:
+        """The article of the ``metadata`` record at this place in the archive, if indexed."""
+        p = self.placeholder
+        columns = ", ".join(f"a.{f}" for f in ARTICLE_FIELDS)
+        sql = (
+            f"SELECT {columns} FROM articles a"  # noqa: S608
+            f" WHERE a.warc_key = {p} AND a.record_offset = {p}"
+        )
+        rows = self._execute(sql, [warc_key, record_offset])
+        return self._article(rows[0]) if rows else None
+
+    def capture_at(self, warc_key: str, record_offset: int) -> dict | None:
+        """The capture of the record at this place in the archive, if indexed."""
+        p = self.placeholder
+        sql = (
+            f"SELECT {', '.join(CAPTURE_FIELDS)} FROM captures"  # noqa: S608
+            f" WHERE warc_key = {p} AND record_offset = {p}"
+        )
+        rows = self._execute(sql, [warc_key, record_offset])
+        return dict(zip(CAPTURE_FIELDS, rows[0], strict=True)) if rows else None
+
+    def search(
+        self, filters: dict, *, after: list | None = None, limit: int = 20
+    ) -> tuple[list[dict], list | None]:
+        """One page of the articles matching ``filters`` (``text``, ``site``, ``since``,
+        ``until``, ``tag``, ``language``, ``author``, ``story_id``: as :meth:`articles`, and an
+        author's name), in the order of :meth:`articles`, starting after the sort key ``after``.
+
+        Returns the page, each article with its ``sort_key``, and the sort key of its last
+        article when more follow (else None): keyset pagination, so an article is never on two
+        pages, and articles indexed meanwhile do not shift the pages still to come."""
+        source, params, score, score_params = self._filtered(filters)
+        # Sorted on narrow rows (the sort key and the row id), then only the page's rows are
+        # read whole: a query matching most of 100,000 articles never sorts their bodies.
+        inner = (
+            f"SELECT a.id AS k_id, {score} AS k_score, coalesce(a.day, '') AS k_day,"
+            f" a.timestamp AS k_time, a.url AS url, a.warc_key AS warc_key,"
+            f" a.record_offset AS record_offset {source}"
+        )
+        sql = f"SELECT * FROM ({inner}) s"  # noqa: S608 - built from constant names
+        after_params: list = []
+        if after is not None:
+            where, after_params = _keyset_after(_SORT_KEY, after, self.placeholder)
+            sql += f" WHERE {where}"
+        order = ", ".join(f"s.{name} {'ASC' if up else 'DESC'}" for name, up in _SORT_KEY)
+        sql += f" ORDER BY {order} LIMIT {int(limit) + 1}"
+        keys = self._execute(sql, score_params + params + after_params)
+        columns = ", ".join(ARTICLE_FIELDS)
+        marks = ", ".join([self.placeholder] * len(keys[:limit]))
+        whole = {}
+        if keys:
+            fetch = f"SELECT id, {columns} FROM articles WHERE id IN ({marks})"  # noqa: S608
+            whole = {row[0]: row[1:] for row in self._execute(fetch, [k[0] for k in keys[:limit]])}
+        page = []
+        for row_id, score_value, day, stamp, *_ in keys[:limit]:
+            article = self._article(whole[row_id])
+            article["sort_key"] = [
+                score_value, day, stamp, article["url"], article["warc_key"],
+                article["record_offset"],
+            ]  # fmt: skip
+            page.append(article)
+        more = len(keys) > limit and page
+        return page, (page[-1]["sort_key"] if more else None)
+
+    def facets(self, filters: dict) -> dict:
+        """Counts over every article matching ``filters`` (all pages): ``total``, and per
+        ``day``, ``site`` (the site's name, else the name the page gives) and ``language``."""
+        source, params, _score, _score_params = self._filtered(filters)
+        site = "coalesce(a.site, a.site_name)"
+        sql = (
+            f"SELECT a.day, {site}, a.language, count(*) {source}"
+            f" GROUP BY a.day, {site}, a.language"
+        )
+        counts: dict[str, dict] = {"day": {}, "site": {}, "language": {}}
+        total = 0
+        for day, site_name, language, n in self._execute(sql, params):
+            total += n
+            for name, value in (("day", day), ("site", site_name), ("language", language)):
+                counts[name][value] = counts[name].get(value, 0) + n
+        return {"total": total, **counts}
+
+    def _filtered(self, filters: dict) -> tuple[str, list, str, list]:
+        """(``FROM ... WHERE ...`` of the articles matching ``filters``, its parameters, a score
+        expression (lower is better), its parameters)."""
+        p = self.placeholder
+        join, params, score, score_params = "", [], "0", []
+        where: list[str] = []
+        if filters.get("text"):
+            join, params, rank, score_params = self._search_clause(filters["text"])
+            # the engines rank best-first in opposite directions: one ascending score; in double
+            # precision, so that a cursor holding it compares equal (ts_rank is a float4)
+            if rank.endswith(" DESC"):
+                score = f"-CAST({rank.removesuffix(' DESC')} AS DOUBLE PRECISION)"
+            else:
+                score = rank
+        if filters.get("site"):
+            where.append(f"(lower(a.site) = lower({p}) OR lower(a.site_name) = lower({p}))")
+            params += [filters["site"], filters["site"]]
+        if filters.get("since"):
+            where.append(f"a.day >= {p}")
+            params.append(filters["since"])
+        if filters.get("until"):
+            where.append(f"a.day <= {p}")
+            params.append(filters["until"])
+        if filters.get("tag"):
+            where.append(self._list_clause("tags"))
+            params.append(filters["tag"])
+        if filters.get("author"):
+            where.append(self._list_clause("authors"))
+            params.append(filters["author"])
+        if filters.get("language"):
+            where.append(f"lower(a.language) = lower({p})")
+            params.append(filters["language"])
+        if filters.get("story_id"):
+            where.append(f"a.story_id = {p}")
+            params.append(filters["story_id"])
+        source = f"FROM articles a {join}"
+        if where:
+            source += (" AND " if " WHERE " in join else " WHERE ") + " AND ".join(where)
+        return source, params, score, score_params
+
+    def _list_clause(self, column: str) -> str:
+        """SQL true when the JSON list ``a.<column>`` holds the parameter (any case)."""
+        raise NotImplementedError
+
 
 class _Transaction:
     def __init__(self, index, begin: str) -> None:
@@ -280,6 +422,10 @@ class SqliteIndex(ArchiveIndex):
     def _tag_clause(self) -> str:
         return "EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE lower(t.value) = lower(?))"
 
+    def _list_clause(self, column: str) -> str:
+        # column: a constant name ("tags", "authors"), never user input
+        return f"EXISTS (SELECT 1 FROM json_each(a.{column}) t WHERE lower(t.value) = lower(?))"  # noqa: S608
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -334,6 +480,16 @@ class PostgresIndex(ArchiveIndex):
             "EXISTS (SELECT 1 FROM jsonb_array_elements_text(a.tags) t WHERE lower(t) = lower(%s))"
         )
 
+    def _list_clause(self, column: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(a.{column}) t"  # noqa: S608
+            " WHERE lower(t) = lower(%s))"
+        )
+
+    def _key_range_clause(self) -> str:
+        # byte order whatever the database's collation; the text_pattern_ops index serves it
+        return "urlkey ~>=~ %s AND urlkey ~<~ %s"
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -347,6 +503,25 @@ def _article_values(row: dict) -> list:
             value = json.dumps(value or [], ensure_ascii=False)
         values.append(value)
     return values
+
+
+# The order of search(): score (best first), published day and capture time (newest first), then
+# the article's place in the archive, so that every article has one place in it.
+_SORT_KEY = (
+    ("k_score", True), ("k_day", False), ("k_time", False), ("url", True), ("warc_key", True),
+    ("record_offset", True),
+)  # fmt: skip
+
+
+def _keyset_after(keys, values: list, p: str) -> tuple[str, list]:
+    """SQL true for the rows that sort after ``values`` in the order ``keys`` ((name, ascending)
+    pairs): the first key past it, or equal on it and past it on the next, and so on."""
+    alternatives, params = [], []
+    for i, (name, ascending) in enumerate(keys):
+        equal = [f"s.{k} = {p}" for k, _up in keys[:i]]
+        alternatives.append(" AND ".join([*equal, f"s.{name} {'>' if ascending else '<'} {p}"]))
+        params += [*values[:i], values[i]]
+    return "(" + ") OR (".join(alternatives) + ")", params
 
 
 def _fts5_query(text: str) -> str:
