@@ -7,11 +7,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYWB_VENV := .venv-pywb
+CHROMIUM := /usr/bin/chromium
 DEMO_PORT ?= 8765
 DEMO_ARCHIVE ?= ./archive
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast install bench bench-extract bench-upload bench-dedupe lint clean
+.PHONY: demo test test-fast install bench bench-extract bench-upload bench-dedupe bench-retrieval \
+	lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +27,29 @@ $(PYWB_VENV)/.installed:
 	$(PYWB_VENV)/bin/pip install -q 'pywb==2.8.0' 'redis<3'
 	touch $@
 
+# The browser test (tests/test_web_page.py): Debian's Chromium, driven by Playwright (dev extra).
+# Playwright's own browser download does not work offline; the apt install runs only without it.
+$(VENV)/.chromium: $(VENV)/.installed
+	@test -x $(CHROMIUM) || [ "$$(id -u)" = 0 ] || { \
+		echo "$(CHROMIUM) is missing: run as root: apt-get install -y chromium"; exit 1; }
+	test -x $(CHROMIUM) || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	$(PY) -c "import playwright.sync_api"
+	touch $@
+
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(PY) -m crawler.demo_run --port $(DEMO_PORT) --archive $(DEMO_ARCHIVE)
 
-test: $(VENV)/.installed $(PYWB_VENV)/.installed
+test: $(VENV)/.installed $(PYWB_VENV)/.installed $(VENV)/.chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The tier to run on every change (seconds): unit and golden-record tests, no crawl, no server.
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "fast and not e2e" $(PYTEST_ARGS)
 
-bench: bench-extract bench-upload bench-dedupe
+bench: bench-extract bench-upload bench-dedupe bench-retrieval
 
 bench-extract: $(VENV)/.installed
 	$(PY) bench/extraction.py
@@ -47,6 +59,9 @@ bench-upload: $(VENV)/.installed
 
 bench-dedupe: $(VENV)/.installed
 	$(PY) bench/dedupe.py
+
+bench-retrieval: $(VENV)/.installed
+	$(PY) bench/retrieval.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
