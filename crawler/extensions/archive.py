@@ -41,6 +41,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
+from twisted.internet.defer import Deferred, DeferredList
 from warcio.recordbuilder import RecordBuilder
 
 import crawler
@@ -90,6 +91,7 @@ class WarcArchive:
         self._warcinfo_fields = self._warcinfo(settings)
         self._locked: list = []  # files given out by local_path, locked until the crawl ends
         self._write_failed = False
+        self._indexing: set[Deferred] = set()  # closed WARCs being indexed in worker threads
         self.index: ArchiveIndex | None = None  # opened with the store (ARCHIVE_INDEX_URL)
 
     @classmethod
@@ -244,7 +246,6 @@ class WarcArchive:
         cdxj_key = f"cdxj/{self.crawl_id}/{stem}.cdxj"
         cdxj_path = closed.path.with_name(stem + ".cdxj")
         write_index(closed.cdxj_lines, cdxj_path)
-        self._add_to_index(key, closed)
         self.files.append(
             {
                 "name": closed.name,
@@ -256,25 +257,41 @@ class WarcArchive:
             }
         )
         self.crawler.stats.inc_value("archive/warc_files")
-        self.store.submit(cdxj_path, cdxj_key)
-        self.store.submit(closed.path, key)
 
-    def _add_to_index(self, key: str, closed: ClosedWarc) -> None:
-        """Captures and articles of a closed WARC into the index, read from the file just
-        written (its article and revisit records), before the store takes it."""
+        def submit(_result=None) -> None:
+            self.store.submit(cdxj_path, cdxj_key)
+            self.store.submit(closed.path, key)
+
         if self.index is None:
+            submit()
             return
+        # Indexing reads the WARC's article and revisit records and writes the index: in a worker
+        # thread, not on the reactor; the store takes the file once it has been read.
+        indexing = threads.deferToThread(self._add_to_index, key, closed)
+        indexing.addCallback(self._count_indexed)
+        indexing.addBoth(submit)
+        self._indexing.add(indexing)
+        indexing.addBoth(lambda _: self._indexing.discard(indexing))
 
-        def read(offset: int, length: int) -> bytes:
-            with open(closed.path, "rb") as fh:
-                fh.seek(offset)
-                return fh.read(length)
-
+    def _add_to_index(self, key: str, closed: ClosedWarc):
+        """Captures and articles of a closed WARC into the index, read from the file just
+        written (one open file for all its article and revisit records). In a worker thread."""
         try:
-            added = index_warc(self.index, key, closed.cdxj_lines, read)
+            with open(closed.path, "rb") as fh:
+
+                def read(offset: int, length: int) -> bytes:
+                    fh.seek(offset)
+                    return fh.read(length)
+
+                return index_warc(self.index, key, closed.cdxj_lines, read)
         except Exception as exc:  # noqa: BLE001 - the archive is whole; reindex rebuilds the rest
-            self.crawler.stats.inc_value("index/errors")
             log.error("index.add_failed", key=key, error=f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _count_indexed(self, added) -> None:
+        # on the reactor thread, where the stats are kept
+        if added is None:
+            self.crawler.stats.inc_value("index/errors")
             return
         self.crawler.stats.inc_value("index/captures", added.captures)
         self.crawler.stats.inc_value("index/articles", added.articles)
@@ -288,6 +305,8 @@ class WarcArchive:
             except OSError as exc:
                 self.crawler.stats.inc_value("archive/write_errors")
                 log.error("archive.close_failed", error=str(exc), archive=self.uri)
+            # every closed WARC indexed and handed to the store before the manifest lists them
+            await maybe_deferred_to_future(DeferredList(list(self._indexing)))
             self.manifest = self._manifest(reason)
             path = self._spool_root() / self._manifest_key
             path.parent.mkdir(parents=True, exist_ok=True)
