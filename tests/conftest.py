@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -10,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PYWB_PYTHON, REPO, free_port, redis_key_prefix, wait_for_port
+from tests.helpers import (
+    pywb_collection,
+    redis_key_prefix,
+    require_pywb,
+)
 from tests.s3server import s3_env, s3_server  # noqa: F401 - fixtures: a real SeaweedFS S3 server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,33 +81,10 @@ def pywb(tmp_path):
     The collection is built by pywb's own ``wb-manager add`` (pywb indexes the files itself), so
     replay is an independent reading of what we wrote.
     """
-    if not PYWB_PYTHON.exists():
-        pytest.fail(
-            f"pywb is not installed at {PYWB_PYTHON}: run `make test` (it creates .venv-pywb), "
-            "or `python3 -m venv .venv-pywb && .venv-pywb/bin/pip install 'setuptools<81' "
-            "pywb==2.8.0 'redis<3'`"
-        )
-    wb_manager = PYWB_PYTHON.parent / "wb-manager"
-    root = tmp_path / "pywb"
-    root.mkdir()
-    procs: list[subprocess.Popen] = []
+    require_pywb()
+    with contextlib.ExitStack() as stack:
 
-    def replay(warcs: list[Path]) -> str:
-        subprocess.run([wb_manager, "init", "demo"], cwd=root, check=True, capture_output=True)
-        subprocess.run(
-            [wb_manager, "add", "demo", *map(str, warcs)], cwd=root, check=True, capture_output=True
-        )
-        port = free_port()
-        proc = subprocess.Popen(
-            [PYWB_PYTHON, REPO / "tests" / "pywb_server.py", root, str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(proc)
-        wait_for_port(port)
-        return f"http://127.0.0.1:{port}/demo"
+        def replay(warcs: list[Path]) -> str:
+            return stack.enter_context(pywb_collection(tmp_path / "pywb", warcs))
 
-    yield replay
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
+        yield replay

@@ -147,3 +147,40 @@ def project_settings(**overrides) -> dict:
 
     names = [n for n in dir(module) if n.isupper() and n not in COMPONENT_SETTINGS]
     return {**{n: getattr(module, n) for n in names}, **overrides}
+
+
+def require_pywb() -> None:
+    """Fail, saying how to install it, when pywb's own venv is missing."""
+    if not PYWB_PYTHON.exists():
+        import pytest
+
+        pytest.fail(
+            f"pywb is not installed at {PYWB_PYTHON}: run `make test` (it creates .venv-pywb), "
+            "or `python3 -m venv .venv-pywb && .venv-pywb/bin/pip install 'setuptools<81' "
+            "pywb==2.8.0 'redis<3'`"
+        )
+
+
+@contextmanager
+def pywb_collection(root: Path, warcs: list[Path]) -> Iterator[str]:
+    """pywb serving a collection "demo" of ``warcs`` (indexed by pywb's own ``wb-manager add``,
+    an independent reading of what we wrote) from ``root``; yields the collection's base URL."""
+    require_pywb()
+    wb_manager = PYWB_PYTHON.parent / "wb-manager"
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run([wb_manager, "init", "demo"], cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [wb_manager, "add", "demo", *map(str, warcs)], cwd=root, check=True, capture_output=True
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [PYWB_PYTHON, REPO / "tests" / "pywb_server.py", root, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}/demo"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

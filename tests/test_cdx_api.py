@@ -15,7 +15,6 @@ changed each time, one never (its later captures are revisits), a page gone (404
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +25,7 @@ from urllib.parse import parse_qs, quote
 import pytest
 from warcio.timeutils import timestamp_to_http_date
 
-from tests.helpers import PYWB_PYTHON, REPO, free_port, run_cli, wait_for_port, warc_files
+from tests.helpers import pywb_collection, require_pywb, run_cli, warc_files
 from tests.local_site import LocalSite, Page
 
 pytestmark = pytest.mark.e2e
@@ -74,7 +73,7 @@ def archived(tmp_path_factory):
     from crawler.retrieval.ingest import reindex
     from crawler.retrieval.reader import RecordReader
 
-    assert PYWB_PYTHON.exists(), "pywb is not installed: run `make test` (it creates .venv-pywb)"
+    require_pywb()
     work = tmp_path_factory.mktemp("cdx")
     archive = work / "archive"
     sent: dict[str, list[bytes]] = {}  # path -> the body each crawl was sent
@@ -100,33 +99,17 @@ def archived(tmp_path_factory):
     store = open_store(str(archive))
     assert len(list(reindex(index, store))) == 3
 
-    root = work / "pywb"
-    root.mkdir()
-    wb_manager = PYWB_PYTHON.parent / "wb-manager"
-    subprocess.run([wb_manager, "init", "demo"], cwd=root, check=True, capture_output=True)
-    warcs = warc_files(archive)
-    subprocess.run(
-        [wb_manager, "add", "demo", *map(str, warcs)], cwd=root, check=True, capture_output=True
-    )
-    port = free_port()
-    proc = subprocess.Popen(
-        [PYWB_PYTHON, REPO / "tests" / "pywb_server.py", root, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
-        wait_for_port(port)
-        yield {
-            "url": url,
-            "sent": sent,
-            "index": index,
-            "reader": RecordReader(store, index),
-            "archive": archive,
-            "pywb": f"http://127.0.0.1:{port}/demo",
-        }
+        with pywb_collection(work / "pywb", warc_files(archive)) as pywb_url:
+            yield {
+                "url": url,
+                "sent": sent,
+                "index": index,
+                "reader": RecordReader(store, index),
+                "archive": archive,
+                "pywb": pywb_url,
+            }
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
         index.close()
 
 
