@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import (
+    postgres_database,
     pywb_collection,
     redis_key_prefix,
     require_pywb,
@@ -21,7 +22,9 @@ from tests.s3server import s3_env, s3_server  # noqa: F401 - fixtures: a real Se
 ROOT = Path(__file__).resolve().parent.parent
 
 # Fixtures that start a crawl in its own process or a server, or need the machine's Redis.
-E2E_FIXTURES = frozenset({"run_crawl", "demo_site", "pywb", "s3_server", "s3_env", "redis_prefix"})
+E2E_FIXTURES = frozenset(
+    {"run_crawl", "demo_site", "pywb", "s3_server", "s3_env", "redis_prefix", "postgres_url"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,6 +59,13 @@ def run_crawl(tmp_path):
         return json.loads(result_path.read_text())
 
     return run
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway database on the machine's PostgreSQL (its URL), dropped afterwards."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -184,3 +184,21 @@ def pywb_collection(root: Path, warcs: list[Path]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's, trust auth
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway database on the machine's PostgreSQL; yields its URL, drops it afterwards."""
+    import psycopg
+
+    name = f"newsarchive_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

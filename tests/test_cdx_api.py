@@ -18,14 +18,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 import pytest
 from warcio.timeutils import timestamp_to_http_date
 
-from tests.helpers import pywb_collection, require_pywb, run_cli, warc_files
+from tests.helpers import postgres_database, pywb_collection, require_pywb, run_cli, warc_files
 from tests.local_site import LocalSite, Page
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +35,6 @@ GONE = "/news/2026/12/02/withdrawn-story.html"
 # pywb's own fields, which describe its deployment (its index file, collection and access rules);
 # an archive without collections has none of them
 PYWB_ONLY = ("source", "source-coll", "access")
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _story(title: str, n: int, first: str) -> str:
@@ -116,25 +114,17 @@ def archived(tmp_path_factory):
 @pytest.fixture(scope="module")
 def postgres_index(archived):
     """The same archive reindexed into a throwaway database on the machine's PostgreSQL."""
-    import psycopg
-
     from crawler.archive.stores import open_store
     from crawler.retrieval.index import PostgresIndex
     from crawler.retrieval.ingest import reindex
 
-    name = f"newsarchive_cdx_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    index = None
-    try:
-        index = PostgresIndex(f"postgresql://postgres@127.0.0.1:5432/{name}")
-        assert len(list(reindex(index, open_store(str(archived["archive"]))))) == 3
-        yield index
-    finally:
-        if index is not None:
+    with postgres_database() as url:
+        index = PostgresIndex(url)
+        try:
+            assert len(list(reindex(index, open_store(str(archived["archive"]))))) == 3
+            yield index
+        finally:
             index.close()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _ours(archived, path: str, query: str = "", headers: dict | None = None, index=None):

@@ -25,9 +25,6 @@ import pytest
 from tests.helpers import read_jsonl_gz, run_cli, write_demo_site_file
 from tests.local_site import LocalSite, Page
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
 # -- the demo crawl into S3 -----------------------------------------------------------------------
 
 
@@ -263,21 +260,6 @@ def _queries(recrawled) -> list[list[str]]:
         ["get", url(UNCHANGED), "--at", recrawled["between"][:8], "--body"],
         ["get", url(CHANGED), "--article", "--at", recrawled["between"]],
     ]
-
-
-@pytest.fixture
-def postgres_url():
-    """A throwaway database on the machine's PostgreSQL, dropped afterwards."""
-    import psycopg
-
-    name = f"newsarchive_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_reindex_answers_as_the_live_index_does(recrawled, postgres_url, tmp_path):

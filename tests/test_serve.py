@@ -313,26 +313,6 @@ def test_a_story_lists_every_copy(server):
     assert ident in {a["id"] for a in story["articles"]}
 
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def postgres_url():
-    """A throwaway database on the machine's PostgreSQL, dropped afterwards."""
-    import uuid
-
-    import psycopg
-
-    name = f"newsarchive_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def test_postgresql_after_reindex_answers_with_the_same_ids(server, postgres_url):
     env = {"ARCHIVE_INDEX_URL": postgres_url}
     rebuilt = run_cli("reindex", "--archive", "archive", cwd=server["work"], env=env)
