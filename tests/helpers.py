@@ -202,3 +202,26 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def crawl_gazette_twice(
+    work: Path, home_url: str, change, *, article_pattern: str = r"/news/\d{4}/"
+) -> str:
+    """Crawl the local site at ``home_url`` (site file ``gazette``) into ``work/archive``, call
+    ``change()`` (the site edits a page), crawl again: every article fetched both times, the second
+    crawl's captures in later seconds. Returns a 14-digit UTC time between the two crawls."""
+    (work / "sites").mkdir(parents=True, exist_ok=True)
+    (work / "sites" / "gazette.toml").write_text(
+        f'name = "gazette"\nstart_urls = ["{home_url}"]\narticle_patterns = [\'{article_pattern}\']\n'
+    )
+    options = ["--archive", str(work / "archive"), "-s", "ARTICLE_RECRAWL_AFTER=0s",
+               "-s", "CLEAN_TEMPLATE_MIN_PAGES=1", "-s", "ROBOTSTXT_OBEY=False"]  # fmt: skip
+    first = run_cli("crawl", "gazette", *options, cwd=work)
+    assert first.returncode == 0, first.stderr[-3000:]
+    time.sleep(1.1)
+    between = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    time.sleep(1.1)
+    change()
+    second = run_cli("crawl", "gazette", *options, cwd=work)
+    assert second.returncode == 0, second.stderr[-3000:]
+    return between

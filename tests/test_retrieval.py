@@ -15,14 +15,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import time
 import urllib.request
 import uuid
 from argparse import Namespace
 
 import pytest
 
-from tests.helpers import read_jsonl_gz, run_cli, write_demo_site_file
+from tests.helpers import crawl_gazette_twice, read_jsonl_gz, run_cli, write_demo_site_file
 from tests.local_site import LocalSite, Page
 
 # -- the demo crawl into S3 -----------------------------------------------------------------------
@@ -161,21 +160,11 @@ def recrawled(tmp_path_factory):
     work = tmp_path_factory.mktemp("recrawled")
     pages = _site_pages(OLD_PARAGRAPH)
     with LocalSite(pages) as site:
-        (work / "sites").mkdir()
-        (work / "sites" / "gazette.toml").write_text(
-            f'name = "gazette"\nstart_urls = ["{site.url("/")}"]\n'
-            "article_patterns = ['/news/\\d{4}/']\n"
-        )
-        options = ["--archive", str(work / "archive"), "-s", "ARTICLE_RECRAWL_AFTER=0s",
-                   "-s", "CLEAN_TEMPLATE_MIN_PAGES=1", "-s", "ROBOTSTXT_OBEY=False"]  # fmt: skip
-        first = run_cli("crawl", "gazette", *options, cwd=work)
-        assert first.returncode == 0, first.stderr[-3000:]
-        time.sleep(1.1)  # the second crawl's captures in a later second
-        between = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-        time.sleep(1.1)
-        site.pages[CHANGED] = _site_pages(NEW_PARAGRAPH)[CHANGED]
-        second = run_cli("crawl", "gazette", *options, cwd=work)
-        assert second.returncode == 0, second.stderr[-3000:]
+
+        def correct() -> None:
+            site.pages[CHANGED] = _site_pages(NEW_PARAGRAPH)[CHANGED]
+
+        between = crawl_gazette_twice(work, site.url("/"), correct)
         return {
             "work": work,
             "url": site.url,

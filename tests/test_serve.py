@@ -31,7 +31,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, free_port, read_jsonl_gz, run_cli, write_demo_site_file
+from tests.helpers import (
+    REPO,
+    crawl_gazette_twice,
+    free_port,
+    read_jsonl_gz,
+    run_cli,
+    write_demo_site_file,
+)
 from tests.local_site import LocalSite, Page
 
 WEB_DIR = REPO / "crawler" / "retrieval" / "web"
@@ -84,18 +91,11 @@ def archive(demo_site, tmp_path_factory):
     demo = run_cli("crawl", "demo", "--archive", str(work / "archive"), cwd=work)
     assert demo.returncode == 0, demo.stderr[-3000:]
     with LocalSite(_gazette(OLD)) as site:
-        (work / "sites" / "gazette.toml").write_text(
-            f'name = "gazette"\nstart_urls = ["{site.url("/")}"]\n'
-            "article_patterns = ['/(news|wire)/\\d{4}/']\n"
-        )
-        options = ["--archive", str(work / "archive"), "-s", "ARTICLE_RECRAWL_AFTER=0s",
-                   "-s", "CLEAN_TEMPLATE_MIN_PAGES=1", "-s", "ROBOTSTXT_OBEY=False"]  # fmt: skip
-        first = run_cli("crawl", "gazette", *options, cwd=work)
-        assert first.returncode == 0, first.stderr[-3000:]
-        time.sleep(1.1)  # the second crawl's captures in a later second
-        site.pages[CHANGED] = _gazette(NEW)[CHANGED]
-        second = run_cli("crawl", "gazette", *options, cwd=work)
-        assert second.returncode == 0, second.stderr[-3000:]
+
+        def correct() -> None:
+            site.pages[CHANGED] = _gazette(NEW)[CHANGED]
+
+        crawl_gazette_twice(work, site.url("/"), correct, article_pattern=r"/(news|wire)/\d{4}/")
         changed_url = site.url(CHANGED)
         copy_url = site.url(COPY)
     exported = []

@@ -24,7 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, free_port, read_jsonl_gz, run_cli, write_demo_site_file
+from tests.helpers import (
+    REPO,
+    crawl_gazette_twice,
+    free_port,
+    read_jsonl_gz,
+    run_cli,
+    write_demo_site_file,
+)
 from tests.local_site import LocalSite
 from tests.test_retrieval import CHANGED, NEW_PARAGRAPH, OLD_PARAGRAPH, _site_pages
 
@@ -238,19 +245,11 @@ def changed(tmp_path_factory):
     """A local site crawled twice, one story's paragraph corrected in between; served."""
     work = tmp_path_factory.mktemp("web-versions")
     with LocalSite(_site_pages(OLD_PARAGRAPH)) as site:
-        (work / "sites").mkdir()
-        (work / "sites" / "gazette.toml").write_text(
-            f'name = "gazette"\nstart_urls = ["{site.url("/")}"]\n'
-            "article_patterns = ['/news/\\d{4}/']\n"
-        )
-        options = ["--archive", str(work / "archive"), "-s", "ARTICLE_RECRAWL_AFTER=0s",
-                   "-s", "CLEAN_TEMPLATE_MIN_PAGES=1", "-s", "ROBOTSTXT_OBEY=False"]  # fmt: skip
-        first = run_cli("crawl", "gazette", *options, cwd=work)
-        assert first.returncode == 0, first.stderr[-3000:]
-        time.sleep(1.1)  # the second crawl's captures in a later second
-        site.pages[CHANGED] = _site_pages(NEW_PARAGRAPH)[CHANGED]
-        second = run_cli("crawl", "gazette", *options, cwd=work)
-        assert second.returncode == 0, second.stderr[-3000:]
+
+        def correct() -> None:
+            site.pages[CHANGED] = _site_pages(NEW_PARAGRAPH)[CHANGED]
+
+        crawl_gazette_twice(work, site.url("/"), correct)
         server = Serve(work / "archive", work)
         try:
             yield {"url": server.url, "page": site.url(CHANGED)}
