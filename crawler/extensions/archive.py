@@ -55,7 +55,7 @@ from crawler.config import ConfigError, size_setting
 from crawler.crawl_id import crawl_id
 from crawler.dedupe_state import DedupeState
 from crawler.retrieval.index import ArchiveIndex, check_index_url, open_index
-from crawler.retrieval.ingest import index_warc
+from crawler.retrieval.ingest import index_stored_warc, index_warc
 from crawler.urls import UrlCanonicalizer
 
 if TYPE_CHECKING:
@@ -179,18 +179,12 @@ class WarcArchive:
             if fixed.kind != "warc" or fixed.path is None:
                 continue
             stem = fixed.path.name.removesuffix(".warc.gz")
-            warc_key = f"warc/{fixed.crawl_id}/{fixed.path.name}"
+            cdxj_key = f"cdxj/{fixed.crawl_id}/{stem}.cdxj"
             try:
-                lines = self.store.read(f"cdxj/{fixed.crawl_id}/{stem}.cdxj").decode("utf-8")
-                index_warc(
-                    self.index,
-                    warc_key,
-                    lines.splitlines(),
-                    lambda offset, length, key=warc_key: self.store.read_range(key, offset, length),
-                )
+                index_stored_warc(self.index, self.store, cdxj_key)
             except Exception as exc:  # noqa: BLE001 - the archive is whole; reindex rebuilds it
                 self.crawler.stats.inc_value("index/errors")
-                log.error("index.add_failed", key=warc_key, error=f"{type(exc).__name__}: {exc}")
+                log.error("index.add_failed", key=cdxj_key, error=f"{type(exc).__name__}: {exc}")
 
     # -- writing ---------------------------------------------------------------------------
 

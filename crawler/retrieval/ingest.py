@@ -120,18 +120,31 @@ def _first_record(blob: bytes):
     raise ValueError("no WARC record at this offset")
 
 
+def index_stored_warc(index: ArchiveIndex, store: ArchiveStore, cdxj_key: str) -> IndexedWarc:
+    """The stored WARC of ``cdxj_key`` added to ``index``: its CDXJ read whole, its article and
+    revisit records by ranged reads."""
+    warc_key = warc_key_of(cdxj_key)
+    lines = store.read(cdxj_key).decode("utf-8").splitlines()
+
+    def read(offset: int, length: int) -> bytes:
+        return store.read_range(warc_key, offset, length)
+
+    return index_warc(index, warc_key, lines, read)
+
+
 def reindex(index: ArchiveIndex, store: ArchiveStore) -> Iterator[IndexedWarc]:
     """Every WARC of the archive with a CDXJ file, added to ``index``; one result per WARC."""
     for cdxj_key in store.list("cdxj/"):
-        if not cdxj_key.endswith(".cdxj"):
-            continue
-        warc_key = warc_key_of(cdxj_key)
-        lines = store.read(cdxj_key).decode("utf-8").splitlines()
-
-        def read(offset: int, length: int, key: str = warc_key) -> bytes:
-            return store.read_range(key, offset, length)
-
-        yield index_warc(index, warc_key, lines, read)
+        if cdxj_key.endswith(".cdxj"):
+            yield index_stored_warc(index, store, cdxj_key)
 
 
-__all__ = ["IndexedWarc", "index_warc", "reindex", "rows_of", "url_key", "warc_key_of"]
+__all__ = [
+    "IndexedWarc",
+    "index_stored_warc",
+    "index_warc",
+    "reindex",
+    "rows_of",
+    "url_key",
+    "warc_key_of",
+]
