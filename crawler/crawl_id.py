@@ -13,7 +13,9 @@ archive or each other.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,3 +80,13 @@ class CrawlIdentity:
         name = getattr(spider, "site_name", None) or self.crawler.spidercls.name
         # Above the command line: a JOBDIR's id must win over an -s given when resuming.
         settings.set(SETTING, resolve_crawl_id(settings, name), priority=100)
+
+
+def host_name() -> str:
+    """This machine's short host name, as WARC and article file names carry it."""
+    return socket.gethostname().split(".")[0] or "localhost"
+
+
+def writer_id(pid: int | None = None) -> str:
+    """A writing process as file names name it: ``HOST-PID`` (this process by default)."""
+    return f"{host_name()}-{os.getpid() if pid is None else pid}"

@@ -23,15 +23,14 @@ exported is fetched again.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.config import ConfigError
+from crawler.crawl_id import writer_id
 from crawler.state import CrawlState, StateStore
 
 NS_ARCHIVED = "dedupe.archived"
@@ -60,11 +59,6 @@ def parse_duration(value: Any, setting: str = "ARTICLE_RECRAWL_AFTER") -> timede
 
 
 _WRITTEN_BY = "_w"
-
-
-def writer_id() -> str:
-    """This process as the WARC writer names it: ``HOST-PID`` (``...-HOST-PID.warc.gz``)."""
-    return f"{socket.gethostname().split('.')[0] or 'localhost'}-{os.getpid()}"
 
 
 def _written() -> dict[str, Any]:

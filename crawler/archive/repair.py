@@ -25,7 +25,6 @@ import gzip
 import json
 import os
 import re
-import socket
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +39,7 @@ from warcio.limitreader import LimitReader
 
 from crawler.archive.cdxj import index_warc, write_index
 from crawler.archive.store import ARTICLE_URI_PREFIX, files_under
+from crawler.crawl_id import host_name, writer_id
 
 log = structlog.get_logger(__name__)
 
@@ -302,10 +302,8 @@ def _named_pid(path: Path) -> int | None:
     m = re.search(r"-(\d+)\.(warc(?:\.gz)?|jsonl\.gz)\.open$", path.name)
     if not m:
         return None
-    if m.group(2).startswith("warc") and f"-{socket.gethostname()}-" not in path.name:
-        host = socket.gethostname().split(".")[0] or "localhost"
-        if f"-{host}-" not in path.name:
-            return None  # written on another machine (a shared spool): its PID means nothing here
+    if m.group(2).startswith("warc") and f"-{host_name()}-" not in path.name:
+        return None  # written on another machine (a shared spool): its PID means nothing here
     return int(m.group(1))
 
 
@@ -461,8 +459,7 @@ def _recover_articles(
     m = _ARTICLES_NAME.search(path.name)
     pid = int(m.group(1)) if m else 0
     crawl_id = path.parent.name
-    host = socket.gethostname().split(".")[0] or "localhost"
-    writer = f"{host}-{pid}"
+    writer = writer_id(pid)
 
     def from_warcs() -> Iterator[str]:
         if closed_articles is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.archive.cdxj import index_line
 from crawler.archive.repair import OPEN_SUFFIX, create_locked
+from crawler.crawl_id import host_name
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +157,7 @@ class RotatingWarcWriter:
         self.on_closed = on_closed
         self.builder = builder or RecordBuilder(warc_version="WARC/1.1")
         self._serial = self._next_serial()
-        self._host = socket.gethostname().split(".")[0] or "localhost"
+        self._host = host_name()
         self._file: _CountingFile | None = None
         self._writer: WARCWriter | None = None
         self._name = ""
