@@ -473,13 +473,22 @@ def main(argv: list[str] | None = None) -> None:
             )[0][0]
             for _t, q in slowest
         ]
+        unranked = sum(not index._informative(q) for _t, q in slowest)
         report(
             "search (index, 20 best)",
             times,
             "search",
             "queries: two consecutive words of a random article; the slowest 1% match "
-            f"{min(matches):,} to {max(matches):,} of {total:,} articles (bm25 ranks every match)",
+            f"{min(matches):,} to {max(matches):,} of {total:,} articles, {unranked} of them "
+            "made of words in most articles (listed newest first: bm25 gives such words no weight)",
         )
+        cursors = {q: index.search({"text": q}, limit=20)[1] for q in queries}
+
+        def next_page(q: str) -> None:
+            if cursors[q] is not None:
+                index.search({"text": q}, after=cursors[q], limit=20)
+
+        report("search, the next page (index, cursor)", timed(queries, next_page), "search")
         if server:
             live = server
 

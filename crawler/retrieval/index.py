@@ -12,6 +12,7 @@ with the ``simple`` (unstemmed, any language) word rules, so both engines match 
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -81,9 +82,13 @@ class ArchiveIndex:
     def _insert_article(self, cur, row: dict) -> None:
         raise NotImplementedError
 
-    def _search_clause(self, text: str) -> tuple[str, list, str, list]:
-        """(join/where SQL, its parameters, ORDER BY expression, its parameters) for a
-        full-text query."""
+    # SQL naming the index that counting facets may scan alone, and the one in the order of an
+    # unranked search (SQLite's planner needs these hints)
+    _facet_index = _newest_index = ""
+
+    def _search_clause(self, text: str, ranked: bool) -> tuple[str, list, str | None, list]:
+        """(join/where SQL, its parameters, ORDER BY expression or None when the matches are
+        not to be ranked, its parameters) for a full-text query."""
         raise NotImplementedError
 
     def _transaction(self):
@@ -178,49 +183,16 @@ class ArchiveIndex:
         story_id: str | None = None,
         limit: int | None = None,
     ) -> list[dict]:
-        """Articles matching every filter given: best match first with ``text``, else newest
-        first (published day, then capture time). ``since``/``until``: ``YYYY-MM-DD``, inclusive."""
-        p = self.placeholder
-        where: list[str] = []
-        params: list[Any] = []
-        join, order = "", "a.day DESC, a.timestamp DESC, a.url, a.warc_key, a.record_offset"
-        rank_params: list[Any] = []
-        if text:
-            join, search_params, rank, rank_params = self._search_clause(text)
-            params += search_params
-            order = f"{rank}, {order}"
-        if site:
-            where.append(f"(lower(a.site) = lower({p}) OR lower(a.site_name) = lower({p}))")
-            params += [site, site]
-        if since:
-            where.append(f"a.day >= {p}")
-            params.append(since)
-        if until:
-            where.append(f"a.day <= {p}")
-            params.append(until)
-        if tag:
-            where.append(self._tag_clause())
-            params.append(tag)
-        if language:
-            where.append(f"lower(a.language) = lower({p})")
-            params.append(language)
-        if url:
-            where.append(f"(a.url = {p} OR a.final_url = {p})")
-            params += [url, url]
-        if story_id:
-            where.append(f"a.story_id = {p}")
-            params.append(story_id)
-        columns = ", ".join(f"a.{f}" for f in ARTICLE_FIELDS)
-        sql = f"SELECT {columns} FROM articles a {join}"  # noqa: S608
-        if where:
-            sql += (" AND " if " WHERE " in join else " WHERE ") + " AND ".join(where)
-        sql += f" ORDER BY {order}"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [self._article(r) for r in self._execute(sql, params + rank_params)]
-
-    def _tag_clause(self) -> str:
-        raise NotImplementedError
+        """Articles matching every filter given, in the order of :meth:`search`: best match
+        first with ``text``, else newest first (published day, then capture time).
+        ``since``/``until``: ``YYYY-MM-DD``, inclusive."""
+        filters = {
+            "text": text, "site": site, "since": since, "until": until, "tag": tag,
+            "language": language, "url": url, "story_id": story_id,
+        }  # fmt: skip
+        keys = self._sorted_keys(filters, limit=limit)
+        whole = self._rows_by_id([k[0] for k in keys])
+        return [self._article(whole[k[0]]) for k in keys]
 
     @staticmethod
     def _article(row: tuple) -> dict:
@@ -263,28 +235,8 @@ class ArchiveIndex:
         Returns the page, each article with its ``sort_key``, and the sort key of its last
         article when more follow (else None): keyset pagination, so an article is never on two
         pages, and articles indexed meanwhile do not shift the pages still to come."""
-        source, params, score, score_params = self._filtered(filters)
-        # Sorted on narrow rows (the sort key and the row id), then only the page's rows are
-        # read whole: a query matching most of 100,000 articles never sorts their bodies.
-        inner = (
-            f"SELECT a.id AS k_id, {score} AS k_score, coalesce(a.day, '') AS k_day,"
-            f" a.timestamp AS k_time, a.url AS url, a.warc_key AS warc_key,"
-            f" a.record_offset AS record_offset {source}"
-        )
-        sql = f"SELECT * FROM ({inner}) s"  # noqa: S608 - built from constant names
-        after_params: list = []
-        if after is not None:
-            where, after_params = _keyset_after(_SORT_KEY, after, self.placeholder)
-            sql += f" WHERE {where}"
-        order = ", ".join(f"s.{name} {'ASC' if up else 'DESC'}" for name, up in _SORT_KEY)
-        sql += f" ORDER BY {order} LIMIT {int(limit) + 1}"
-        keys = self._execute(sql, score_params + params + after_params)
-        columns = ", ".join(ARTICLE_FIELDS)
-        marks = ", ".join([self.placeholder] * len(keys[:limit]))
-        whole = {}
-        if keys:
-            fetch = f"SELECT id, {columns} FROM articles WHERE id IN ({marks})"  # noqa: S608
-            whole = {row[0]: row[1:] for row in self._execute(fetch, [k[0] for k in keys[:limit]])}
+        keys = self._sorted_keys(filters, after=after, limit=limit + 1)
+        whole = self._rows_by_id([k[0] for k in keys[:limit]])
         page = []
         for row_id, score_value, day, stamp, *_ in keys[:limit]:
             article = self._article(whole[row_id])
@@ -296,34 +248,95 @@ class ArchiveIndex:
         more = len(keys) > limit and page
         return page, (page[-1]["sort_key"] if more else None)
 
+    def _sorted_keys(
+        self, filters: dict, *, after: list | None = None, limit: int | None = None
+    ) -> list[tuple]:
+        """(row id, *sort key) of the articles matching ``filters``, in order, after ``after``.
+
+        Sorted on narrow rows, so a query matching most of 100,000 articles never sorts their
+        bodies; unranked, the order is that of an index (``articles_newest``), so the first
+        page is read off it instead of sorting every match."""
+        source, params, score, score_params = self._filtered(filters)
+        text_only = {name for name, value in filters.items() if value} == {"text"}
+        if text_only and score is None:
+            # the matches of words in most articles: walk the newest first until the page is full
+            source, params, score, score_params = self._filtered(filters, hint=self._newest_index)
+        elif text_only and limit:
+            keys = self._best_keys(filters["text"], after, limit)
+            if keys is not None:
+                return keys
+        inner = (
+            f"SELECT a.id AS k_id, {score or 0} AS k_score, coalesce(a.day, '') AS k_day,"
+            f" a.timestamp AS k_time, a.url AS url, a.warc_key AS warc_key,"
+            f" a.record_offset AS record_offset {source}"
+        )
+        sql = f"SELECT * FROM ({inner}) s"  # noqa: S608 - built from constant names
+        after_params: list = []
+        if after is not None:
+            where, after_params = _keyset_after(_SORT_KEY, after, self.placeholder)
+            sql += f" WHERE {where}"
+        keys = _SORT_KEY if score else _SORT_KEY[1:]
+        sql += " ORDER BY " + ", ".join(f"s.{name} {'ASC' if up else 'DESC'}" for name, up in keys)
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self._execute(sql, score_params + params + after_params)
+
+    def _best_keys(self, text: str, after: list | None, limit: int) -> list[tuple] | None:
+        """The engine's shortcut to the first ``limit`` keys of a ranked text-only search (None:
+        take the general query)."""
+        return None
+
+    def _rows_by_id(self, ids: list) -> dict:
+        """{row id: the article's columns} for these rows, in batches of at most 500."""
+        whole = {}
+        columns = ", ".join(ARTICLE_FIELDS)
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ", ".join([self.placeholder] * len(batch))
+            fetch = f"SELECT id, {columns} FROM articles WHERE id IN ({marks})"  # noqa: S608
+            whole.update((row[0], row[1:]) for row in self._execute(fetch, batch))
+        return whole
+
     def facets(self, filters: dict) -> dict:
         """Counts over every article matching ``filters`` (all pages): ``total``, and per
         ``day``, ``site`` (the site's name, else the name the page gives) and ``language``."""
-        source, params, _score, _score_params = self._filtered(filters)
-        site = "coalesce(a.site, a.site_name)"
+        given = {name for name, value in filters.items() if value}
+        # when every filter can be read off the facets' index, counting scans it alone
+        hint = self._facet_index if given <= _FACET_INDEX_FILTERS else ""
+        source, params, _score, _score_params = self._filtered(filters, ranked=False, hint=hint)
         sql = (
-            f"SELECT a.day, {site}, a.language, count(*) {source}"
-            f" GROUP BY a.day, {site}, a.language"
+            f"SELECT a.day, a.site, a.site_name, a.language, count(*) {source}"
+            " GROUP BY a.day, a.site, a.site_name, a.language"
         )
         counts: dict[str, dict] = {"day": {}, "site": {}, "language": {}}
         total = 0
-        for day, site_name, language, n in self._execute(sql, params):
+        for day, site, page_site, language, n in self._execute(sql, params):
             total += n
-            for name, value in (("day", day), ("site", site_name), ("language", language)):
+            named = (
+                ("day", day),
+                ("site", page_site if site is None else site),
+                ("language", language),
+            )
+            for name, value in named:
                 counts[name][value] = counts[name].get(value, 0) + n
         return {"total": total, **counts}
 
-    def _filtered(self, filters: dict) -> tuple[str, list, str, list]:
+    def _filtered(
+        self, filters: dict, *, ranked: bool = True, hint: str = ""
+    ) -> tuple[str, list, str | None, list]:
         """(``FROM ... WHERE ...`` of the articles matching ``filters``, its parameters, a score
-        expression (lower is better), its parameters)."""
+        expression (lower is better) or None when the matches are not ranked, its parameters).
+        ``hint``: the engine's index hint for the articles table."""
         p = self.placeholder
-        join, params, score, score_params = "", [], "0", []
+        join, params, score, score_params = "", [], None, []
         where: list[str] = []
         if filters.get("text"):
-            join, params, rank, score_params = self._search_clause(filters["text"])
+            join, params, rank, score_params = self._search_clause(filters["text"], ranked)
             # the engines rank best-first in opposite directions: one ascending score; in double
             # precision, so that a cursor holding it compares equal (ts_rank is a float4)
-            if rank.endswith(" DESC"):
+            if rank is None:
+                pass
+            elif rank.endswith(" DESC"):
                 score = f"-CAST({rank.removesuffix(' DESC')} AS DOUBLE PRECISION)"
             else:
                 score = rank
@@ -348,7 +361,10 @@ class ArchiveIndex:
         if filters.get("story_id"):
             where.append(f"a.story_id = {p}")
             params.append(filters["story_id"])
-        source = f"FROM articles a {join}"
+        if filters.get("url"):
+            where.append(f"(a.url = {p} OR a.final_url = {p})")
+            params += [filters["url"], filters["url"]]
+        source = f"FROM articles a {hint} {join}"
         if where:
             source += (" AND " if " WHERE " in join else " WHERE ") + " AND ".join(where)
         return source, params, score, score_params
@@ -415,12 +431,73 @@ class SqliteIndex(ArchiveIndex):
                 (cur.lastrowid, row.get("title") or "", row.get("body") or ""),
             )
 
-    def _search_clause(self, text: str) -> tuple[str, list, str, list]:
-        join = "JOIN articles_fts ON articles_fts.rowid = a.id WHERE articles_fts MATCH ?"
-        return join, [_fts5_query(text)], "bm25(articles_fts, 2.0, 1.0)", []
+    _facet_index = "INDEXED BY articles_facets"
+    _newest_index = "INDEXED BY articles_newest"
 
-    def _tag_clause(self) -> str:
-        return "EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE lower(t.value) = lower(?))"
+    def _search_clause(self, text: str, ranked: bool) -> tuple[str, list, str | None, list]:
+        query = _fts5_query(text)
+        if ranked and self._informative(text):
+            join = "JOIN articles_fts ON articles_fts.rowid = a.id WHERE articles_fts MATCH ?"
+            return join, [query], "bm25(articles_fts, 2.0, 1.0)", []
+        where = "WHERE a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+        return where, [query], None, []
+
+    def _best_keys(self, text: str, after: list | None, limit: int) -> list[tuple] | None:
+        """The best matches by score from FTS5 alone, then only their sort keys: the general
+        query reads every match's row (day, time, URL) before sorting, which doubles the cost
+        of a query matching half the archive. Equal scores (the same text captured twice) are
+        settled with a margin, and when the page ends among them, by reading every match of
+        that score; None when the page needs more than that (the general query then)."""
+        score = "bm25(articles_fts, 2.0, 1.0)"
+        base = f"SELECT rowid, {score} FROM articles_fts WHERE articles_fts MATCH ?"  # noqa: S608
+        params: list = [_fts5_query(text)]
+        if after is not None:
+            base += f" AND {score} >= ?"
+            params.append(after[0])
+        fetched = limit + _TIE_MARGIN
+        best = self._execute(f"{base} ORDER BY 2 LIMIT {fetched}", params)
+        keys = self._keys_of(best, after)[:limit]
+        more = len(best) == fetched
+        if more and keys and keys[-1][1] == best[-1][1]:  # the page may go on among equals
+            best = self._execute(f"{base} AND {score} <= ?", [*params, best[-1][1]])
+            keys = self._keys_of(best, after)
+            if len(keys) < limit:
+                return None
+            keys = keys[:limit]
+        elif more and len(keys) < limit:
+            return None
+        return keys
+
+    def _keys_of(self, scored: list[tuple], after: list | None) -> list[tuple]:
+        """(row id, *sort key) of these (row id, score) matches, sorted, after ``after``."""
+        scores = dict(scored)
+        keys = []
+        ids = list(scores)
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            rows = self._execute(
+                "SELECT id, coalesce(day, ''), timestamp, url, warc_key, record_offset"  # noqa: S608
+                f" FROM articles WHERE id IN ({', '.join('?' * len(batch))})",
+                batch,
+            )
+            keys += [(row[0], scores[row[0]], *row[1:]) for row in rows]
+        if after is not None:
+            keys = [k for k in keys if _compare_keys(k[1:], after) > 0]
+        return sorted(keys, key=functools.cmp_to_key(lambda a, b: _compare_keys(a[1:], b[1:])))
+
+    def _informative(self, text: str) -> bool:
+        """Whether bm25 can rank the matches of ``text``: a word in more than half of the
+        articles carries no weight in it (FTS5 floors its idf at 1e-6), so a query made only
+        of such words would rank every match by noise, after scoring them all (~1 µs each).
+        Such a query lists its matches newest first, as a query without words does.
+
+        Longest words first: they are the likely rare ones, and the cheap ones to count."""
+        half = self._execute("SELECT count(*) FROM articles")[0][0] / 2
+        for word in sorted(set(_words(text)), key=len, reverse=True):
+            found = self._execute("SELECT doc FROM articles_vocab WHERE term = ?", [word.lower()])
+            if not found or found[0][0] <= half:  # (a word not found as typed: rank, to be safe)
+                return True
+        return False
 
     def _list_clause(self, column: str) -> str:
         # column: a constant name ("tags", "authors"), never user input
@@ -470,15 +547,12 @@ class PostgresIndex(ArchiveIndex):
             values,
         )
 
-    def _search_clause(self, text: str) -> tuple[str, list, str, list]:
-        join = "WHERE a.search @@ plainto_tsquery('simple', %s)"
+    def _search_clause(self, text: str, ranked: bool) -> tuple[str, list, str | None, list]:
+        where = "WHERE a.search @@ plainto_tsquery('simple', %s)"
+        if not ranked:
+            return where, [text], None, []
         rank = "ts_rank(a.search, plainto_tsquery('simple', %s)) DESC"
-        return join, [text], rank, [text]
-
-    def _tag_clause(self) -> str:
-        return (
-            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(a.tags) t WHERE lower(t) = lower(%s))"
-        )
+        return where, [text], rank, [text]
 
     def _list_clause(self, column: str) -> str:
         return (
@@ -505,12 +579,27 @@ def _article_values(row: dict) -> list:
     return values
 
 
+# Filters the facets' index (articles_facets) answers alone: day, site and language are in it.
+_FACET_INDEX_FILTERS = {"text", "site", "since", "until", "language"}
+
 # The order of search(): score (best first), published day and capture time (newest first), then
 # the article's place in the archive, so that every article has one place in it.
 _SORT_KEY = (
     ("k_score", True), ("k_day", False), ("k_time", False), ("url", True), ("warc_key", True),
     ("record_offset", True),
 )  # fmt: skip
+
+
+def _compare_keys(a, b) -> int:
+    """-1, 0 or 1 as sort key ``a`` comes before, with or after ``b`` in the order _SORT_KEY."""
+    for (_name, ascending), x, y in zip(_SORT_KEY, a, b, strict=True):
+        if x != y:
+            return (1 if x > y else -1) * (1 if ascending else -1)
+    return 0
+
+
+# how many matches past a page _best_keys reads, to settle equal scores at the page's end
+_TIE_MARGIN = 32
 
 
 def _keyset_after(keys, values: list, p: str) -> tuple[str, list]:
@@ -524,11 +613,14 @@ def _keyset_after(keys, values: list, p: str) -> tuple[str, list]:
     return "(" + ") OR (".join(alternatives) + ")", params
 
 
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text).split()
+
+
 def _fts5_query(text: str) -> str:
     """Every word of ``text`` must occur (like plainto_tsquery): each quoted, so FTS5 syntax
     (``AND``, ``*``, ``"``, ``:``) typed by a user is only text."""
-    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
-    return " ".join(f'"{w}"' for w in words) or '""'
+    return " ".join(f'"{w}"' for w in _words(text)) or '""'
 
 
 _SQLITE_SCHEMA = """
@@ -549,11 +641,18 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url, timestamp);
 CREATE INDEX IF NOT EXISTS articles_final_url ON articles (final_url);
-CREATE INDEX IF NOT EXISTS articles_day ON articles (day);
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
+-- the order of a search without ranking: its first page is read off this index, not sorted
+CREATE INDEX IF NOT EXISTS articles_newest
+    ON articles (coalesce(day, '') DESC, timestamp DESC, url, warc_key, record_offset);
+-- facets (and the day filters): counted from this index alone, not from 100,000 wide rows
+CREATE INDEX IF NOT EXISTS articles_facets ON articles (day, site, site_name, language);
+DROP INDEX IF EXISTS articles_day;
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, body, content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 0'
 );
+-- each word's article count: whether bm25 can rank a query (SqliteIndex._informative)
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_vocab USING fts5vocab(articles_fts, 'row');
 """
 
 _POSTGRES_SCHEMA = """
