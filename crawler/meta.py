@@ -23,6 +23,10 @@ PAGE = "page"
 HOPS = "hops"
 #: Sitemap index nesting level (bounded, so an index pointing at itself ends).
 SITEMAP_DEPTH = "sitemap_depth"
+#: The name of the site (site file) the request belongs to: one crawl may cover several sites.
+#: Every request the spider makes from a response carries its response's site; the items, the
+#: per-site summary and the metrics are keyed by it.
+SITE = "site"
 
 # -- set by RefetchMiddleware ---------------------------------------------------------------------
 #: True when validators (If-None-Match / If-Modified-Since) were sent with the request.
