@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from crawler.redact import redact_url
 from crawler.state import state_path
 
 INDEX_FILE = "index.sqlite"
+_SQLITE_READERS = 4  # read connections of a SqliteIndex (the HTTP API's requests in parallel)
 _POSTGRES = ("postgresql://", "postgres://")
 
 CAPTURE_FIELDS = (
@@ -403,6 +405,13 @@ class SqliteIndex(ArchiveIndex):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SQLITE_SCHEMA)
+            # Reads on connections of their own (WAL: readers never wait for the writer), so
+            # that the HTTP API answers requests, and a search and its facets, side by side.
+            self._readers: queue.SimpleQueue = queue.SimpleQueue()
+            for _ in range(_SQLITE_READERS):
+                reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                reader.execute("PRAGMA query_only = ON")
+                self._readers.put(reader)
         except (OSError, sqlite3.Error) as exc:
             raise ArchiveIndexError(
                 f"ARCHIVE_INDEX_URL: cannot open the index {self.path}: {exc}"
@@ -412,8 +421,11 @@ class SqliteIndex(ArchiveIndex):
         return f"SqliteIndex({str(self.path)!r})"
 
     def _execute(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, list(params)).fetchall()
+        reader = self._readers.get()
+        try:
+            return reader.execute(sql, list(params)).fetchall()
+        finally:
+            self._readers.put(reader)
 
     def _transaction(self):
         return _Transaction(self, "BEGIN IMMEDIATE")
@@ -506,6 +518,8 @@ class SqliteIndex(ArchiveIndex):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        for _ in range(_SQLITE_READERS):
+            self._readers.get().close()
 
 
 class PostgresIndex(ArchiveIndex):

@@ -31,6 +31,7 @@ import mimetypes
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -361,6 +362,9 @@ def _after(filters: dict, cursor: str | None) -> list | None:
     return key
 
 
+_FACETS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="facets")
+
+
 def search_page(index: ArchiveIndex, query: str) -> dict:
     params = _query(query)
     filters = {FILTERS[name]: value for name, value in params.items() if name in FILTERS}
@@ -370,8 +374,9 @@ def search_page(index: ArchiveIndex, query: str) -> dict:
         filters["until"] = _day("until", filters["until"], upper=True)
     limit = _limit(params.get("limit"))
     after = _after(filters, params.get("cursor"))
+    counting = _FACETS.submit(index.facets, filters)  # beside the page: both scan the matches
     page, last = index.search(filters, after=after, limit=limit)
-    counts = index.facets(filters)
+    counts = counting.result()
     next_cursor = _cursor(filters, last) if last is not None else None
     next_url = None
     if next_cursor:
