@@ -1,6 +1,7 @@
 """The ``newsarchive`` command.
 
     newsarchive crawl NAME|URL... [--archive URI] [--job-dir DIR] [-s NAME=VALUE ...]
+    newsarchive crawl NAME --workers N        (N processes on the Redis frontier: REDIS_URL)
     newsarchive sites
     newsarchive extract FILE... [--url URL] [--base-url-map urls.json]
     newsarchive upload --pending [--archive URI]
@@ -13,6 +14,8 @@
     newsarchive story STORY_ID
     newsarchive reindex [--archive URI]
     newsarchive serve [--host 127.0.0.1] [--port 8090]
+    newsarchive schedule [--once | --for SECONDS] [-s NAME=VALUE ...]
+    newsarchive schedule status [--json]
 
 Mistakes a user can make (an unknown site, a broken site file, a bad setting, an archive that
 cannot be written) end in one line on stderr and exit status 2, before anything is fetched.
@@ -37,6 +40,12 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # `crawl --workers` passes it on
+    from crawler import logs
+
+    # Every command's log lines are structlog's (JSON unless on a terminal), whatever library
+    # logs them; a command with settings applies their LOG_LEVEL and LOG_JSON once it has them.
+    logs.configure("WARNING")  # until a command applies its LOG_LEVEL: libraries stay quiet
     try:
         return args.func(args)
     except UsageError as exc:
@@ -50,11 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    crawl = sub.add_parser("crawl", help="crawl a site (by name) or section URLs into the archive")
-    crawl.add_argument("targets", nargs="+", metavar="NAME|URL")
+    crawl = sub.add_parser(
+        "crawl", help="crawl sites (by name or group) or section URLs into the archive"
+    )
+    crawl.add_argument("targets", nargs="*", metavar="NAME|URL")
+    crawl.add_argument(
+        "--all", dest="all_sites", action="store_true", help="every site file in SITES_DIR"
+    )
+    crawl.add_argument("--group", metavar="NAME", help="the site files whose `group` names it")
     crawl.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
     crawl.add_argument("--job-dir", metavar="DIR", help="resumable crawl state (Scrapy JOBDIR)")
     crawl.add_argument("--sites-dir", metavar="DIR", help="where site files are (else SITES_DIR)")
+    crawl.add_argument("--workers", type=int, metavar="N",
+                       help="N processes crawl it together on the Redis frontier (REDIS_URL)")  # fmt: skip
     _add_setting_option(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
@@ -108,7 +125,35 @@ def _parser() -> argparse.ArgumentParser:
     _add_setting_option(reextract)
     reextract.set_defaults(func=cmd_reextract)
     _add_retrieval_parsers(sub)
+    _add_schedule_parser(sub)
     return parser
+
+
+def _add_schedule_parser(sub) -> None:
+    schedule = sub.add_parser(
+        "schedule",
+        help="crawl each site when its [schedule] says, locally or on scrapyd nodes",
+        description="Crawl each site file's [schedule] (every, cron, adaptive intervals) on the "
+        "scrapyd nodes of SCRAPYD_URLS, or here; `schedule status` shows each site's last run, "
+        "result and next run. -s/--archive/--sites-dir are passed on to every crawl.",
+    )
+    schedule.add_argument(
+        "action",
+        nargs="?",
+        choices=("run", "status"),
+        default="run",
+        help="run (the default): the scheduler; status: each site's last run, result, next run",
+    )
+    schedule.add_argument("--once", action="store_true", help="one cycle: start what is due, exit")
+    schedule.add_argument("--for", dest="seconds", type=float, metavar="SECONDS",
+                          help="stop after this long (as on SIGTERM)")  # fmt: skip
+    schedule.add_argument("--json", action="store_true", help="status: one JSON object a site")
+    schedule.add_argument("--archive", metavar="URI", help="archive location (else ARCHIVE_URI)")
+    schedule.add_argument(
+        "--sites-dir", metavar="DIR", help="where site files are (else SITES_DIR)"
+    )
+    _add_setting_option(schedule)
+    schedule.set_defaults(func=cmd_schedule)
 
 
 def _add_retrieval_parsers(sub) -> None:
@@ -219,8 +264,9 @@ def validate_settings(settings) -> None:
 
 
 def _check_state(settings) -> None:
-    """A shared crawl state (REDIS_URL) that cannot be reached fails before anything is fetched."""
-    if not settings.get("REDIS_URL"):
+    """A shared crawl state (STATE_URL, REDIS_URL) that cannot be reached fails before anything
+    is fetched."""
+    if not settings.get("REDIS_URL") and not settings.get("STATE_URL"):
         return
     from crawler.state import CrawlStateError, open_state
 
@@ -231,21 +277,41 @@ def _check_state(settings) -> None:
 
 
 def _resolve_site(args, settings):
-    from crawler.sites import SiteError, adhoc_site, load_site
+    """The crawl's sites and the spider arguments naming them: site names (or files), ``--all``,
+    ``--group NAME``, or section URLs (one ad hoc site)."""
+    from crawler.sites import SiteError, adhoc_site, list_sites, load_site, sites_in_group
 
     targets = args.targets
+    given = [bool(targets), args.all_sites, args.group is not None]
+    if sum(given) != 1:
+        raise UsageError("give site names (or section URLs), --all or --group NAME: one of them")
     urls = [t for t in targets if "://" in t]
+    sites_dir = settings.get("SITES_DIR")
     try:
         if urls:
             if len(urls) != len(targets):
-                raise UsageError("give either one site name or section URLs, not both")
-            return adhoc_site(urls), {"urls": ",".join(urls)}
-        if len(targets) > 1:
-            raise UsageError("give one site name at a time (or several section URLs)")
-        site = load_site(targets[0], settings.get("SITES_DIR"))
-        return site, {"site": targets[0]}
+                raise UsageError("give either site names or section URLs, not both")
+            return [adhoc_site(urls)], {"urls": ",".join(urls)}
+        if args.all_sites:
+            sites = list_sites(sites_dir)
+            if not sites:
+                raise UsageError(f"--all: no site files in {sites_dir} (SITES_DIR)")
+        elif args.group is not None:
+            sites = sites_in_group(args.group, sites_dir)
+        else:
+            sites = [load_site(t, sites_dir) for t in targets]
     except SiteError as exc:
         raise UsageError(str(exc)) from None
+    if not targets:  # the spider loads them by file name, from the same SITES_DIR
+        targets = [Path(site.source).stem for site in sites]
+    first: dict[str, str] = {}
+    for target, site in zip(targets, sites, strict=True):
+        if site.name in first:
+            raise UsageError(f"site {site.name!r} given twice ({first[site.name]}, {target})")
+        first[site.name] = target
+    if len(targets) == 1:
+        return sites, {"site": targets[0]}
+    return sites, {"sites": ",".join(targets)}
 
 
 def _checked_store(settings):
@@ -267,9 +333,21 @@ def _checked_store(settings):
 
 def cmd_crawl(args) -> int:
     settings = load_settings(args)
-    _site, spider_args = _resolve_site(args, settings)
+    _sites, spider_args = _resolve_site(args, settings)
     _checked_store(settings)
     _check_state(settings)
+    if args.workers is not None:  # N child processes of this one crawl: crawler/workers.py
+        from crawler import logs
+        from crawler.config import ConfigError
+        from crawler.spiders.news import NewsSpider
+        from crawler.workers import run_workers
+
+        name = _sites[0].name if len(_sites) == 1 else NewsSpider.name  # CrawlIdentity's default
+        logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
+        try:
+            return run_workers(args.argv, settings, name, args.workers)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
 
     from scrapy.crawler import CrawlerProcess
 
@@ -335,9 +413,11 @@ def _settle_state(settings, repaired) -> None:
 
 
 def cmd_sites(args) -> int:
+    from crawler import logs
     from crawler.sites import SiteError, list_sites
 
     settings = load_settings(args)
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
     sites_dir = settings.get("SITES_DIR")
     try:
         sites = list_sites(sites_dir)
@@ -518,6 +598,38 @@ def cmd_reextract(args) -> int:
         raise UsageError(str(exc)) from None
     print(summary_text(summary))
     return 0
+
+
+def cmd_schedule(args) -> int:
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    from crawler import logs
+    from crawler.config import ConfigError
+    from crawler.scheduler.command import schedule_command, status_command
+
+    status = args.action == "status"
+    if status and (args.once or args.seconds is not None):
+        raise UsageError(
+            "--once and --for run the scheduler; `schedule status` only reads its state"
+        )
+    if not status and args.json:
+        raise UsageError("--json goes with `newsarchive schedule status`")
+    if args.seconds is not None and (args.once or args.seconds <= 0):
+        raise UsageError(f"--for {args.seconds:g}: a number of seconds > 0, without --once")
+    settings = load_settings(args, crawl=not status)
+    logs.configure(settings.get("LOG_LEVEL"), logs.json_lines_setting(settings))
+    try:
+        if status:
+            return status_command(settings, sys.stdout, as_json=args.json)
+        return schedule_command(
+            settings,
+            sys.stdout,
+            once=args.once,
+            seconds=args.seconds,
+            cmdline_priority=SETTINGS_PRIORITIES["cmdline"],
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
 
 
 if __name__ == "__main__":

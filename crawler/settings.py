@@ -45,7 +45,7 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- sites ----------------------------------------------------------------------------------------
-SITES_DIR = "sites"  # where `newsarchive crawl NAME` finds NAME.toml
+SITES_DIR = os.environ.get("SITES_DIR") or "sites"  # where `newsarchive crawl NAME` finds NAME.toml
 # Without article patterns (ad hoc URLs, or a site file that gives none): link hops followed from
 # the start pages (pagination does not count); every page fetched says whether it is an article.
 DISCOVERY_DEPTH = 2
@@ -92,7 +92,12 @@ DEDUPE_NUM_PERM = 128  # MinHash permutations
 DEDUPE_SHINGLE_SIZE = 5  # words per shingle
 # Crawl state and frontier on Redis when set (env REDIS_URL too): shared by many crawl processes.
 REDIS_URL = os.environ.get("REDIS_URL") or None
+# The crawl state (and the scheduler's) on PostgreSQL when set (env STATE_URL too): postgresql://...
+STATE_URL = os.environ.get("STATE_URL") or None
 STATE_REDIS_PREFIX = "newsarchive"  # every Redis key starts with this
+# With REDIS_URL, a crawl process closes once the shared frontier has been empty, and no other
+# process of the crawl has had requests in flight, for this many seconds (crawler.frontier).
+FRONTIER_IDLE_SECONDS = 10.0
 ADDONS = {
     # Settles ARCHIVE_CRAWL_ID once the spider exists (JOBDIR's id, the setting, or SITE-TIME).
     "crawler.crawl_id.CrawlIdentity": -10,
@@ -106,6 +111,11 @@ ADDONS = {
 PROGRESS_INTERVAL = 30.0  # seconds between progress lines
 LOGSTATS_INTERVAL = 0  # our progress extension replaces Scrapy's LogStats
 LOG_LEVEL = "INFO"
+
+# --- metrics (crawler/extensions/metrics.py) -------------------------------------------------------
+METRICS_PORT = None  # the crawl's Prometheus /metrics on this port; none or 0: not served
+METRICS_HOST = "127.0.0.1"  # address it listens on (another one exposes it beyond this machine)
+METRICS_LINGER = 0.0  # seconds /metrics stays up after the crawl ended (for a last scrape)
 
 DOWNLOADER_MIDDLEWARES = {
     # Conditional headers on re-fetched pages, archived articles dropped: before the capture (so
@@ -129,9 +139,26 @@ EXTENSIONS = {
     "crawler.extensions.archive.WarcArchive": 100,
     "crawler.logs.StructuredLogs": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
+    # Prometheus /metrics of the crawl (METRICS_PORT): totals from the stats, counts per site.
+    "crawler.extensions.metrics.CrawlMetrics": 550,
     # A JOBDIR whose last crawl was killed: its frontier starts again (Scrapy's is not crash-safe).
     "crawler.extensions.jobdir.JobDirRecovery": 50,
+    # What the crawl found per site (articles, pages), in the crawl state for `newsarchive schedule`.
+    "crawler.extensions.siterun.SiteRuns": 600,
 }
+
+# --- scheduler (newsarchive schedule) --------------------------------------------------------------
+# scrapyd nodes (env too), comma-separated: http://host:6800,http://... ; none: local crawls.
+# Their basic-auth password comes from the environment only (SCRAPYD_PASSWORD), never a setting.
+SCRAPYD_URLS = os.environ.get("SCRAPYD_URLS") or None
+SCRAPYD_USERNAME = os.environ.get("SCRAPYD_USERNAME") or "newsarchive"  # as in deploy/scrapyd.conf
+SCRAPYD_PROJECT = "newsarchive"  # the project scrapyd-deploy deployed
+SCRAPYD_TIMEOUT = 10.0  # seconds a node has to answer one API call
+SCHEDULE_POLL_INTERVAL = 10.0  # seconds between cycles (collect ended crawls, start due ones)
+SCHEDULE_MAX_LOCAL = 2  # crawls run at once without scrapyd (each a `newsarchive crawl` process)
+# the scheduler's /metrics (env too); none or 0: not served
+SCHEDULE_METRICS_PORT = os.environ.get("SCHEDULE_METRICS_PORT") or None
+SCHEDULE_METRICS_HOST = os.environ.get("SCHEDULE_METRICS_HOST") or "127.0.0.1"  # env too
 
 # --- article cleaning (pipelines/clean.py) ---------------------------------------------------------
 CLEAN_ENABLED = True  # False: export the pages as fetched, without article fields

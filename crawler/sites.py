@@ -9,12 +9,18 @@ A site file names the sections to start from and how to tell article links from 
     feeds = ["https://example.com/feed.xml"]        # RSS or Atom
     sitemaps = ["https://example.com/sitemap.xml"]  # index, urlset or Google News sitemap
     pagination_depth = 3
+    group = "europe"                                # or a list: ["europe", "daily"]
     [politeness]
     download_delay = 1.0
     concurrent_requests_per_domain = 2
+    [schedule]                                      # for `newsarchive schedule`
+    every = "30m"                                   # or cron = "*/15 * * * *"
+    min_interval = "10m"                            # both bounds given: adaptive interval
+    max_interval = "6h"
 
 An ad-hoc crawl (``newsarchive crawl URL ...``) builds a :class:`Site` from URLs instead: same-domain
-discovery and heuristic article detection.
+discovery and heuristic article detection. ``newsarchive crawl --all`` crawls every site file,
+``--group NAME`` those whose ``group`` names it (:func:`sites_in_group`), in one process.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.config import ConfigError
+from crawler.dedupe_state import parse_duration
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _POLITENESS_FIELDS = {"download_delay": (int, float), "concurrent_requests_per_domain": (int,)}
@@ -38,7 +45,10 @@ _KNOWN_FIELDS = {
     "sitemaps",
     "pagination_depth",
     "politeness",
+    "group",
+    "schedule",
 }
+_SCHEDULE_FIELDS = ("every", "cron", "min_interval", "max_interval")
 
 
 # Pages of each section an ad hoc crawl reads (a site file says its own, default 3).
@@ -47,6 +57,21 @@ ADHOC_PAGINATION_DEPTH = 5
 
 class SiteError(ConfigError):
     """A site file or site name a user got wrong; the message is one line naming file and field."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A site file's ``[schedule]``: crawl every ``every`` seconds or at the times of ``cron``;
+    with ``min_interval`` and ``max_interval`` (seconds) the interval adapts between them."""
+
+    every: float | None = None
+    cron: str | None = None
+    min_interval: float | None = None
+    max_interval: float | None = None
+
+    @property
+    def adaptive(self) -> bool:
+        return self.min_interval is not None and self.max_interval is not None
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,8 @@ class Site:
     pagination_depth: int = 3
     download_delay: float | None = None
     concurrent_requests_per_domain: int | None = None
+    groups: tuple[str, ...] = ()
+    schedule: Schedule | None = None
     source: str = field(default="", compare=False)
 
     @property
@@ -101,6 +128,20 @@ def list_sites(sites_dir: str | Path = "sites", *, strict: bool = True) -> list[
             if strict:
                 raise
     return sites
+
+
+def sites_in_group(group: str, sites_dir: str | Path = "sites") -> list[Site]:
+    """The sites whose ``group`` names ``group``, sorted by name; :class:`SiteError` names the
+    groups there are when none does (a broken site file is an error here, as under ``--all``)."""
+    sites = list_sites(sites_dir)
+    members = [s for s in sites if group in s.groups]
+    if not members:
+        known = ", ".join(sorted({g for s in sites for g in s.groups})) or "none"
+        raise SiteError(
+            f"unknown group {group!r}: no site file in {sites_dir} names it"
+            f" in its 'group' field (groups: {known})"
+        )
+    return members
 
 
 def site_from_dict(data: dict, source: str = "<site>") -> Site:
@@ -150,6 +191,14 @@ def site_from_dict(data: dict, source: str = "<site>") -> Site:
         if not isinstance(value, types) or isinstance(value, bool) or value < 0:
             raise bad(f"politeness.{key}", "must be a number >= 0")
 
+    groups = data.get("group", [])
+    if isinstance(groups, str):
+        groups = [groups]
+    if not isinstance(groups, list) or not all(
+        isinstance(g, str) and _NAME_RE.match(g) for g in groups
+    ):
+        raise bad("group", "a group name or a list of them (lower-case letters, digits, '-', '_')")
+
     return Site(
         name=name,
         start_urls=tuple(start_urls),
@@ -160,6 +209,8 @@ def site_from_dict(data: dict, source: str = "<site>") -> Site:
         pagination_depth=depth,
         download_delay=politeness.get("download_delay"),
         concurrent_requests_per_domain=politeness.get("concurrent_requests_per_domain"),
+        groups=tuple(dict.fromkeys(groups)),
+        schedule=site_schedule(data.get("schedule"), bad),
         source=source,
     )
 
@@ -195,3 +246,51 @@ def _url_list(data: dict, fld: str, bad, *, required: bool = False) -> list[str]
 def _is_http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def site_schedule(table, bad) -> Schedule | None:
+    """The ``[schedule]`` table of a site file (None without one); ``bad(field, why)`` builds
+    the error naming the field."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise bad("schedule", 'must be a table: [schedule] every = "30m" (or cron = "0 * * * *")')
+    for key in table:
+        if key not in _SCHEDULE_FIELDS:
+            raise bad(f"schedule.{key}", f"unknown (known: {', '.join(_SCHEDULE_FIELDS)})")
+    if ("every" in table) == ("cron" in table):
+        raise bad("schedule", "give either every (a duration) or cron (a cron expression)")
+    seconds = {
+        key: _duration(table[key], f"schedule.{key}", bad)
+        for key in ("every", "min_interval", "max_interval")
+        if key in table
+    }
+    bounds = [key for key in ("min_interval", "max_interval") if key in table]
+    cron = table.get("cron")
+    if cron is not None:
+        from croniter import croniter  # noqa: PLC0415 - only site files with cron need it
+
+        if not isinstance(cron, str) or not croniter.is_valid(cron):
+            raise bad("schedule.cron", f'not a cron expression: {cron!r} (e.g. "*/15 * * * *")')
+        if bounds:
+            raise bad(f"schedule.{bounds[0]}", "an adaptive interval needs every, not cron")
+        return Schedule(cron=cron)
+    if len(bounds) == 1:
+        raise bad(
+            f"schedule.{bounds[0]}",
+            "give both min_interval and max_interval (an adaptive interval) or neither",
+        )
+    every, low, high = seconds["every"], seconds.get("min_interval"), seconds.get("max_interval")
+    if low is not None and high is not None and not low <= every <= high:
+        raise bad("schedule.every", "must lie between min_interval and max_interval")
+    return Schedule(every=every, min_interval=low, max_interval=high)
+
+
+def _duration(value, fld: str, bad) -> float:
+    try:
+        parsed = parse_duration(value, fld)
+    except ConfigError:
+        parsed = None
+    if parsed is None or parsed.total_seconds() <= 0:
+        raise bad(fld, f'expected a duration like "90s", "30m", "2h" or "1d", not {value!r}')
+    return parsed.total_seconds()

@@ -15,6 +15,11 @@
   memory from them when the spider opens (datasketch's Redis-backed LSH is ~30x slower per query).
   Every article passing through is marked archived, so ``crawler.middlewares.refetch`` does not
   fetch it again.
+- **Across the processes of one crawl** (``REDIS_URL``, the same ``ARCHIVE_CRAWL_ID``): each
+  process appends the signatures it adds to the crawl's story log in Redis
+  (:class:`crawler.peers.CrawlPeers`), and assigns a story under the crawl's story lock, after
+  adding what the others appended since it last looked: a copy one process fetches joins the
+  story another one opened.
 
 Settings (defaults): ``DEDUPE_MODE`` ("flag"), ``DEDUPE_NEAR_THRESHOLD`` (0.45, estimated Jaccard
 of shingle sets), ``DEDUPE_NUM_PERM`` (128), ``DEDUPE_SHINGLE_SIZE`` (5 words),
@@ -46,6 +51,7 @@ from crawler.config import (
     project_defaults,
 )
 from crawler.dedupe_state import DedupeState, parse_duration
+from crawler.peers import CrawlPeers
 from crawler.urls import UrlCanonicalizer
 from pipelines.decode import NotHtml, page_text
 
@@ -64,6 +70,7 @@ MODES = ("flag", "drop")
 # Stored with every signature: values from another scheme, seed or size cannot be compared.
 SCHEME = "affine32"
 SEED = 1
+STORY_LOG = "stories"  # the crawl's log of signatures and its lock (crawler.peers)
 
 # Han, kana and Thai are written without spaces between words: each character is a token there.
 _TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
@@ -194,6 +201,8 @@ class DedupePipeline:
         self.canonicalize = UrlCanonicalizer.from_settings(settings)
         self.state = DedupeState.from_crawler(crawler)
         self.exported: set[str] = set()
+        self.peers = CrawlPeers.from_settings(settings)  # other processes of this crawl
+        self._log_offset = 0  # how much of their story log the index holds
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -211,6 +220,8 @@ class DedupePipeline:
         await maybe_deferred_to_future(threads.deferToThread(self._load_index))
 
     def _load_index(self) -> None:
+        if self.peers is not None:  # what the log gets from now on is not in the state yet
+            self._log_offset = self.peers.log_length(STORY_LOG)
         loaded = skipped = 0
         for key, value in self.state.signatures():
             sig = self.signer.decode(value["h"])
@@ -238,8 +249,13 @@ class DedupePipeline:
 
         sig = await maybe_deferred_to_future(threads.deferToThread(self._sign, item))
         # No await from here on: query and insert are one step, so two copies processed at once
-        # cannot both found a story.
-        story_id, first = self._assign(url, sig, item)
+        # cannot both found a story. Other processes of the crawl: the same, under their lock.
+        if self.peers is None:
+            story_id, first = self._assign(url, sig, item)
+        else:
+            with self.peers.lock(STORY_LOG):
+                self._catch_up()
+                story_id, first = self._assign(url, sig, item)
         item["story_id"] = story_id
         item["duplicate_of"] = first
         if first is not None:
@@ -289,7 +305,24 @@ class DedupePipeline:
         if sig is None:  # nothing to compare: the article is its own story
             return
         self.index.add(url, sig, story_id)
-        self.state.remember_signature(url, story_id, self.signer.encode(sig))
+        encoded = self.signer.encode(sig)
+        self.state.remember_signature(url, story_id, encoded)
+        if self.peers is not None:
+            self.peers.append(STORY_LOG, {"url": url, "story": story_id, "h": encoded})
+
+    def _catch_up(self) -> None:
+        """Add the signatures the other processes of the crawl added since the last look."""
+        entries, self._log_offset = self.peers.read_log(STORY_LOG, self._log_offset)
+        for entry in entries:
+            sig = self.signer.decode(entry["h"])
+            if sig is not None:
+                self.index.add(entry["url"], sig, entry["story"])
+        if entries:
+            self.stats.inc_value("dedupe/signatures_from_peers", len(entries))
+
+    def close_spider(self) -> None:
+        if self.peers is not None:
+            self.peers.close()
 
 
 def _threshold(settings: BaseSettings) -> float:

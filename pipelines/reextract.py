@@ -37,12 +37,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import structlog
 from lxml import etree
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.manifest import article_keys, read_articles, read_manifest
+from crawler.archive.manifest import article_keys, crawl_sites, read_articles, read_manifest
 from crawler.archive.store import ArchiveStore
 from pipelines.clean import template_key
 from pipelines.decode import NotHtml, page_text
@@ -175,14 +176,22 @@ def reextract(
     docstring); returns what was done. ``settings``: the crawl's ``CLEAN_*`` settings."""
     started = time.monotonic()
     manifest = read_manifest(store, crawl_id)
-    site = manifest.get("site")
+    sites = crawl_sites(manifest)
     summary = ReextractSummary(crawl_id=crawl_id)
     old: dict[tuple[str, int], dict] = {}
+    site_by_host: dict[str, str] = {}  # a crawl of several sites: its articles tell each host's
     for key in article_keys(store, crawl_id):
         for article in read_articles(store, key):
             where = _capture_key(article.get("capture"))
             if where is not None:
                 old[where] = article
+            if article.get("site"):
+                host = urlsplit(article.get("final_url") or article["url"]).netloc.lower()
+                site_by_host.setdefault(host, article["site"])
+
+    def site_of(url: str) -> str | None:
+        return sites[0] if len(sites) == 1 else site_by_host.get(urlsplit(url).netloc.lower())
+
     summary.old_articles = len(old)
     _say(
         progress,
@@ -198,7 +207,7 @@ def reextract(
     last = time.monotonic()
     for page in iter_pages(store, manifest):
         summary.pages += 1
-        tkey = template_key(site, page.url)
+        tkey = template_key(site_of(page.url), page.url)
         template = templates.setdefault(tkey, SiteTemplate(tkey))
         if len(page.body) <= max_bytes:
             try:
@@ -236,7 +245,7 @@ def reextract(
 
             def finish(page: Page, before: dict | None, future: Future) -> None:
                 result = future.result()
-                _record(summary, out, page, before, result, crawl_id, site)
+                _record(summary, out, page, before, result, crawl_id, site_of(page.url))
 
             for page in iter_pages(store, manifest):
                 where = _capture_key(page.capture)
@@ -256,12 +265,12 @@ def reextract(
                         before,
                         empty_result(page.url, "not_html"),
                         crawl_id,
-                        site,
+                        site_of(page.url),
                     )
                     continue
                 summary.cleaned += 1
                 hints = (before or {}).get("hints") or None
-                tkey = template_key(site, page.url)
+                tkey = template_key(site_of(page.url), page.url)
                 future = threads.submit(
                     pool.extract,
                     tkey,

@@ -1,9 +1,10 @@
 """``scrapy crawl`` for this project: Scrapy's command, with mistakes as one clear line.
 
 Scrapyd runs jobs through it too. Before anything is fetched, every enabled component checks its
-settings (:func:`crawler.config.check_settings`); a wrong setting, an unknown site or a broken site
-file is logged as one error line (``crawl.config_error``, the message the ``newsarchive`` CLI
-prints) and the command exits with status 2, instead of a traceback. A crawl that ran exits with
+settings (:func:`crawler.config.check_settings`); a wrong setting, an unknown site (``-a site=NAME``,
+or any of ``-a sites=NAME,NAME``: several sites in one process) or a broken site file is logged as
+one error line (``crawl.config_error``, the message the ``newsarchive`` CLI prints) and the command
+exits with status 2, instead of a traceback. A crawl that ran exits with
 :func:`crawler.exitcodes.crawl_exit_status`, as ``newsarchive crawl`` does (non-zero when nothing
 was fetched or the archive could not be written).
 """
@@ -53,8 +54,10 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if self.exitcode == 0 and self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-        if self.exitcode == 0 and reason is not None:
+        if self.exitcode != 0:
+            return  # it did not start (an unknown site: a config error, logged): no stats to read
+        reason = crawler.stats.get_value("finish_reason")
+        if reason is not None:
             # the same status as ``newsarchive crawl``: a crawl that fetched nothing is not a success
             self.exitcode, why = crawl_exit_status(reason, crawler.stats.get_stats())
             if why:

@@ -16,7 +16,9 @@ Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the 
   error line; the writer has cut the file back to its last whole record;
 - ``spider_closed`` (awaited by Scrapy): closes the last WARC, writes the crawl manifest and waits
   for the store's uploads in a worker thread, so the reactor keeps running (progress lines, other
-  crawls) while the last files go up.
+  crawls) while the last files go up. With ``REDIS_URL`` several processes may crawl one crawl id:
+  the last of them to close writes the one manifest, listing every process's files
+  (:class:`crawler.archive.manifest.SharedManifest`).
 
 Other components reach it with ``crawler.get_extension(WarcArchive)``: the capture middleware and
 the export pipeline write records through :meth:`WarcArchive.write`, the CLI lists what is pending.
@@ -28,6 +30,7 @@ Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``, `
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import socket
@@ -46,6 +49,7 @@ from warcio.recordbuilder import RecordBuilder
 
 import crawler
 from crawler.archive.cdxj import write_index
+from crawler.archive.manifest import SharedManifest
 from crawler.archive.recovery import settle_dedupe_state
 from crawler.archive.repair import OPEN_SUFFIX, create_locked
 from crawler.archive.store import ArchiveConfigError, StoreSettings, UploadSummary
@@ -93,6 +97,8 @@ class WarcArchive:
         self._write_failed = False
         self._indexing: set[Deferred] = set()  # closed WARCs being indexed in worker threads
         self.index: ArchiveIndex | None = None  # opened with the store (ARCHIVE_INDEX_URL)
+        # With REDIS_URL, other processes may crawl this crawl too: one manifest for all of them.
+        self.shared_manifest = SharedManifest.from_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler_: Crawler) -> WarcArchive:
@@ -124,6 +130,8 @@ class WarcArchive:
     # -- opening ---------------------------------------------------------------------------
 
     async def spider_opened(self, spider: scrapy.Spider) -> None:
+        if self.shared_manifest is not None:
+            self.shared_manifest.open()
         try:
             await maybe_deferred_to_future(threads.deferToThread(self._prepare_store))
         except ArchiveConfigError as exc:
@@ -302,12 +310,10 @@ class WarcArchive:
             # every closed WARC indexed and handed to the store before the manifest lists them
             await maybe_deferred_to_future(DeferredList(list(self._indexing)))
             self.manifest = self._manifest(reason)
-            path = self._spool_root() / self._manifest_key
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")  # written whole, then renamed
-            tmp.write_text(json.dumps(self.manifest, indent=2, default=str), encoding="utf-8")
-            tmp.replace(path)
-            self.store.submit(path, self._manifest_key)
+            if self.shared_manifest is not None:  # None: a process still at work writes it
+                self.manifest = self.shared_manifest.close(self.manifest)
+            if self.manifest is not None:
+                self._write_manifest(self.manifest)
         # Uploads may take minutes: wait in a thread, so the reactor goes on meanwhile.
         log.info("archive.closing", crawl_id=self.crawl_id, archive=self.uri)
         self.summary = await maybe_deferred_to_future(threads.deferToThread(self.store.close))
@@ -325,6 +331,15 @@ class WarcArchive:
             pending=[str(p) for p in self.pending],
         )
 
+    def _write_manifest(self, manifest: dict) -> None:
+        path = self._spool_root() / self._manifest_key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written whole, then renamed; the name is this process's (others may write it too)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        tmp.replace(path)
+        self.store.submit(path, self._manifest_key)
+
     @property
     def pending(self) -> list[Path]:
         """Files still waiting in the spool when the crawl closed (empty before)."""
@@ -334,7 +349,8 @@ class WarcArchive:
         files = list(self._previous.get("files", [])) + self.files
         return {
             "crawl_id": self.crawl_id,
-            "site": getattr(self.crawler.spider, "site_name", None),
+            "site": getattr(self.crawler.spider, "site_name", None),  # None: several sites
+            "sites": getattr(self.crawler.spider, "site_names", None) or [],
             "archive": self.uri,
             "started": self._previous.get("started") or self.started.isoformat(),
             "finished": datetime.now(UTC).isoformat(),

@@ -2,8 +2,14 @@
 
 Every ``PROGRESS_INTERVAL`` seconds (default 30): pages fetched, items, archive bytes and pages/s
 since the last line, and the phase: ``crawling``, then ``closing`` while the last files are stored
-(uploads to S3 may take minutes: the lines go on until the engine stops). When the spider closes, one ``crawl.summary`` event with the totals; the CLI
-prints the same summary as text (:func:`summary_text`).
+(uploads to S3 may take minutes: the lines go on until the engine stops). When the spider closes,
+one ``crawl.summary`` event with the totals and, under ``sites``, each site's pages, articles,
+articles not exported and download errors; the CLI prints the same summary as text
+(:func:`summary_text`, a line per site when the crawl covered several).
+
+Each site's counts are crawl stats too, ``site/<name>/pages`` (responses), ``.../articles``
+(items exported), ``.../dropped`` (items not exported) and ``.../errors`` (failed downloads),
+keyed by the site in ``request.meta[SITE]`` and ``item["site"]``.
 """
 
 from __future__ import annotations
@@ -12,21 +18,24 @@ import time
 
 import structlog
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.config import float_setting
 from crawler.crawl_id import crawl_id
+from crawler.meta import SITE
 
 log = structlog.get_logger(__name__)
+
+# Per-site counts in the summary, by their name there; each is the crawl stat site/<name>/<count>.
+SITE_COUNTS = ("pages", "articles", "dropped", "errors")
 
 
 class CrawlProgress:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        # 0 or less: no progress lines; the per-site counts and the summary stay (the CLI prints
+        # it, the scheduler and the exit status read it)
         self.interval = float_setting(crawler.settings, "PROGRESS_INTERVAL")
-        if self.interval <= 0:
-            raise NotConfigured
         self._loop: task.LoopingCall | None = None
         self._last = (0, time.monotonic())
         self._started = time.monotonic()
@@ -35,8 +44,17 @@ class CrawlProgress:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         # The summary waits for engine_stopped: the archive closes its last file on spider_closed.
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(
+            self.request_left_downloader, signal=signals.request_left_downloader
+        )
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         self._reason = "unknown"
         self._phase = "crawling"
+        # requests the downloader answered, between response_downloaded and request_left_downloader
+        self._answered: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler) -> CrawlProgress:
@@ -49,8 +67,9 @@ class CrawlProgress:
     def spider_opened(self, spider) -> None:
         self._started = time.monotonic()
         self._last = (0, self._started)
-        self._loop = task.LoopingCall(self.log_progress)
-        self._loop.start(self.interval, now=False)
+        if self.interval > 0:
+            self._loop = task.LoopingCall(self.log_progress)
+            self._loop.start(self.interval, now=False)
 
     def log_progress(self) -> None:
         stats = self.crawler.stats
@@ -67,6 +86,37 @@ class CrawlProgress:
             archive_bytes=stats.get_value("archive/bytes", 0),
             pages_per_s=round(rate, 2),
         )
+
+    # --- per-site counts ---------------------------------------------------------------------------
+
+    def _count(self, site: str | None, name: str) -> None:
+        if site:
+            self.crawler.stats.inc_value(f"site/{site}/{name}")
+
+    def _site(self, request) -> str | None:
+        # a request no site made (robots.txt, by Scrapy's middleware): the spider says by its host
+        site = request.meta.get(SITE)
+        site_of = getattr(self.crawler.spider, "site_of", None)
+        return site if site or site_of is None else site_of(request).name
+
+    def response_received(self, response, request, spider) -> None:
+        self._count(self._site(request), "pages")
+
+    def response_downloaded(self, response, request, spider) -> None:
+        self._answered.add(id(request))
+
+    def request_left_downloader(self, request, spider) -> None:
+        # left without an answer: a download error (one per attempt, like downloader/exception_*)
+        if id(request) in self._answered:
+            self._answered.discard(id(request))
+        else:
+            self._count(self._site(request), "errors")
+
+    def item_scraped(self, item, response, spider) -> None:
+        self._count(item.get("site"), "articles")
+
+    def item_dropped(self, item, response, exception, spider) -> None:
+        self._count(item.get("site"), "dropped")
 
     def spider_closed(self, spider, reason: str) -> None:
         self._reason = reason
@@ -112,6 +162,19 @@ def crawl_summary(crawler, reason: str, seconds: float) -> dict:
         "identical_payload": stats.get("archive/revisits/identical_payload", 0),
         "near_duplicates": stats.get("dedupe/near_duplicates", 0),
         "limits": crawl_limits(stats),
+        "sites": site_counts(stats, getattr(crawler.spider, "site_names", None) or []),
+    }
+
+
+def site_counts(stats: dict, names: list[str]) -> dict[str, dict[str, int]]:
+    """Each site's :data:`SITE_COUNTS`: the crawl's sites (``names``) in their order, then any
+    other site the stats count."""
+    counted = sorted(
+        {k.split("/")[1] for k in stats if k.startswith("site/") and k.count("/") == 2}
+    )
+    return {
+        name: {count: stats.get(f"site/{name}/{count}", 0) for count in SITE_COUNTS}
+        for name in dict.fromkeys([*names, *counted])
     }
 
 
@@ -170,7 +233,27 @@ def summary_text(summary: dict) -> str:
     if limits:
         held = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(limits.items()))
         lines.insert(4, f"  held back       {held}")
+    sites = summary.get("sites") or {}
+    if len(sites) > 1:
+        lines.extend(_sites_table(summary, sites))
     return "\n".join(lines)
+
+
+def _sites_table(summary: dict, sites: dict[str, dict[str, int]]) -> list[str]:
+    """A line per site and the total: pages, articles exported, not exported, errors."""
+    width = max(len("total"), *(len(name) for name in sites))
+
+    def row(label: str, counts: dict) -> str:
+        return (
+            f"    {label:<{width}} {counts['pages']:>7} {counts['articles']:>9}"
+            f" {counts['dropped']:>13} {counts['errors']:>7}"
+        )
+
+    return [
+        f"  {'per site':<{width + 2}} {'pages':>7} {'articles':>9} {'not exported':>13} {'errors':>7}",
+        *(row(name, counts) for name, counts in sites.items()),
+        row("total", {count: summary[count] for count in SITE_COUNTS}),
+    ]
 
 
 def _size(n: int) -> str:

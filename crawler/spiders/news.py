@@ -1,9 +1,14 @@
 """The ``news`` spider: sections and their pagination, feeds and sitemaps, then article pages.
 
 ``scrapy crawl news -a site=NAME`` crawls the site file ``SITES_DIR/NAME.toml``;
-``-a urls=URL,URL`` crawls from those pages ad hoc. Each article page yields one
-:class:`ArticleItem`; every other page is only archived (by the capture middleware) and mined for
-links.
+``-a sites=NAME,NAME,...`` crawls several in one process (one WARC stream, politeness and robots
+per host as for one); ``-a urls=URL,URL`` crawls from those pages as one ad hoc site. Each article
+page yields one :class:`ArticleItem`; every other page is only archived (by the capture
+middleware) and mined for links.
+
+Every request carries the name of its site in ``meta[SITE]``, inherited from the response whose
+links it follows; that site's file (patterns, discovery, pagination depth, scope) decides what is
+done with the response, and its name is the item's ``site``.
 
 Two ways to tell articles from the rest:
 
@@ -31,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 import structlog
 from lxml import etree
-from scrapy.http import Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.gz import gunzip
@@ -50,9 +55,9 @@ from crawler.discovery import (
     robots_sitemaps,
 )
 from crawler.items import ArticleItem
-from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITEMAP_DEPTH
+from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITE, SITEMAP_DEPTH
 from crawler.signals import page_seen
-from crawler.sites import Site, adhoc_site, load_site
+from crawler.sites import Site, SiteError, adhoc_site, load_site
 from pipelines.decode import MAX_GUNZIPPED
 from pipelines.pagekind import page_kind
 
@@ -84,13 +89,23 @@ _LINK_EXTRACTOR = LinkExtractor(
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, site: str | None = None, urls: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        site: str | None = None,
+        urls: str | None = None,
+        sites: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
-        self._site_arg = site
-        self._urls_arg = urls
-        self.site: Site | None = None
+        self._site_args = [n for n in (site or "", *(sites or "").split(",")) if n.strip()]
+        #: The crawl's sites by name, in the order given.
+        self.sites: dict[str, Site] = {}
+        #: The one site's name, None when the crawl covers several (the crawl id then says "news").
+        self.site_name: str | None = None
         self.shapes = UrlShapes()
         self._probed_feeds: set[str] = set()
+        if urls:  # bare URLs need no site file: usable before from_crawler (link tests)
+            self._add_sites([adhoc_site([u for u in urls.split(",") if u])])
 
     @classmethod
     def check_settings(cls, settings) -> None:
@@ -100,67 +115,95 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         sites_dir = crawler.settings.get("SITES_DIR")
-        if spider._site_arg:
-            spider.site = load_site(spider._site_arg, sites_dir)
-        elif spider._urls_arg:
-            spider.site = adhoc_site([u for u in spider._urls_arg.split(",") if u])
-        else:
-            raise ValueError("the news spider needs -a site=NAME or -a urls=URL[,URL...]")
-        site = spider.site
-        spider.site_name = site.name
-        spider.discover = site.adhoc
+        spider._add_sites(load_site(n.strip(), sites_dir) for n in spider._site_args)
+        if not spider.sites:
+            raise SiteError(
+                "the news spider needs -a site=NAME, -a sites=NAME,NAME... or -a urls=URL[,URL...]"
+            )
         spider.depth = int_setting(crawler.settings, "DISCOVERY_DEPTH")
         # a .gz sitemap is decompressed here (no Content-Encoding): bounded like the decoders
         spider.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        spider.allowed_domains = list(site.allowed_domains)
+        spider.allowed_domains = list(
+            dict.fromkeys(d for site in spider.sites.values() for d in site.allowed_domains)
+        )
         # Per-site politeness becomes per-domain download slots (settings are still open here).
-        # A setting given on the command line (-s) still beats the site file.
+        # A setting given on the command line (-s) still beats the site file; a domain two sites
+        # share keeps the first one's.
         settings = crawler.settings
-        slot = {}
-        if site.download_delay is not None and not _from_cmdline(settings, "DOWNLOAD_DELAY"):
-            slot["delay"] = site.download_delay
-        if site.concurrent_requests_per_domain is not None and not _from_cmdline(
-            settings, "CONCURRENT_REQUESTS_PER_DOMAIN"
-        ):
-            slot["concurrency"] = site.concurrent_requests_per_domain
-        if slot:
-            slots = dict(crawler.settings.getdict("DOWNLOAD_SLOTS"))
-            for domain in site.allowed_domains:
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        for site in spider.sites.values():
+            slot = {}
+            if site.download_delay is not None and not _from_cmdline(settings, "DOWNLOAD_DELAY"):
+                slot["delay"] = site.download_delay
+            if site.concurrent_requests_per_domain is not None and not _from_cmdline(
+                settings, "CONCURRENT_REQUESTS_PER_DOMAIN"
+            ):
+                slot["concurrency"] = site.concurrent_requests_per_domain
+            for domain in site.allowed_domains if slot else ():
                 slots[domain] = {**slot, **slots.get(domain, {})}
-            crawler.settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        if slots != settings.getdict("DOWNLOAD_SLOTS"):
+            settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
         return spider
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        site = self.site
-        if site is None:
-            raise RuntimeError("NewsSpider must be built with from_crawler")
-        for url in site.start_urls:
-            yield self._section_request(url, page=0, hops=0)
-        if self.discover:
-            for root in dict.fromkeys(
-                f"{p.scheme}://{p.netloc}" for p in map(urlsplit, site.start_urls)
-            ):
-                yield scrapy.Request(
-                    root + "/robots.txt",
-                    self.parse_robots,
-                    meta={REFETCH: True, KIND: "robots", "dont_obey_robotstxt": True},
+    def _add_sites(self, sites) -> None:
+        for site in sites:
+            if site.name in self.sites:
+                raise SiteError(
+                    f"site {site.name!r} given twice ({self.sites[site.name].source}, {site.source})"
                 )
-        for url in site.feeds:
-            yield scrapy.Request(url, self.parse_feed, meta={REFETCH: True, KIND: "feed"})
-        for url in site.sitemaps:
-            yield scrapy.Request(
-                url,
-                self.parse_sitemap,
-                meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: 0},
-            )
+            self.sites[site.name] = site
+        self.site_name = next(iter(self.sites)) if len(self.sites) == 1 else None
+
+    @property
+    def site_names(self) -> list[str]:
+        """The names of the crawl's sites, in the order given (the manifest and summary list them)."""
+        return list(self.sites)
+
+    def site_of(self, message: Request | Response) -> Site:
+        """The site a request or response belongs to: its ``meta[SITE]``; for a request made
+        elsewhere (robots.txt by Scrapy's middleware), the crawl's one site, else the first whose
+        hosts cover the URL."""
+        name = message.meta.get(SITE)
+        if name in self.sites:
+            return self.sites[name]
+        if len(self.sites) > 1:
+            for site in self.sites.values():
+                if _in_scope(site, message.url):
+                    return site
+        return next(iter(self.sites.values()))
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if not self.sites:
+            raise RuntimeError("NewsSpider must be built with from_crawler")
+        for site in self.sites.values():
+            for url in site.start_urls:
+                yield self._section_request(site, url, page=0, hops=0)
+            if site.adhoc:
+                for root in dict.fromkeys(
+                    f"{p.scheme}://{p.netloc}" for p in map(urlsplit, site.start_urls)
+                ):
+                    yield scrapy.Request(
+                        root + "/robots.txt",
+                        self.parse_robots,
+                        meta={
+                            SITE: site.name,
+                            REFETCH: True,
+                            KIND: "robots",
+                            "dont_obey_robotstxt": True,
+                        },
+                    )
+            for url in site.feeds:
+                yield self._feed_request(site, url)
+            for url in site.sitemaps:
+                yield self._sitemap_request(site, url, depth=0)
 
     # --- sections --------------------------------------------------------------------------------
 
-    def _section_request(self, url: str, *, page: int, hops: int) -> scrapy.Request:
+    def _section_request(self, site: Site, url: str, *, page: int, hops: int) -> scrapy.Request:
         return scrapy.Request(
             url,
-            self.parse_page if self.discover else self.parse_section,
-            meta={REFETCH: True, KIND: "section", PAGE: page, HOPS: hops},
+            self.parse_page if site.adhoc else self.parse_section,
+            meta={SITE: site.name, REFETCH: True, KIND: "section", PAGE: page, HOPS: hops},
         )
 
     def parse_section(self, response: Response):
@@ -169,16 +212,16 @@ class NewsSpider(scrapy.Spider):
         if self._still_compressed(response):
             return
         self.crawler.stats.inc_value("news/sections")
-        self._page_seen(response)
-        site = self.site
+        site = self.site_of(response)
+        self._page_seen(site, response)
         links = self._links(response)
         for url in links:
-            if self.is_article(url):
-                yield self._article_request(url)
+            if site.is_article_url(url):
+                yield self._article_request(site, url)
         page = response.meta.get(PAGE, 0)
         next_url = self._next_page(response, links)
         if next_url and page < site.pagination_depth:
-            yield self._section_request(next_url, page=page + 1, hops=response.meta[HOPS])
+            yield self._section_request(site, next_url, page=page + 1, hops=response.meta[HOPS])
         elif next_url:  # an endless pagination ends here
             self.crawler.stats.inc_value("news/limits/pagination")
 
@@ -200,11 +243,11 @@ class NewsSpider(scrapy.Spider):
         log.warning("page.still_compressed", url=response.url, bytes=len(response.body))
         return True
 
-    def _page_seen(self, response: TextResponse) -> None:
+    def _page_seen(self, site: Site, response: TextResponse) -> None:
         # the cleaning pipeline learns the site's template from its non-article pages too
         self.crawler.signals.send_catch_log(
             signal=page_seen,
-            site=self.site_name,
+            site=site.name,
             url=response.url,
             html=response.body,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
@@ -216,10 +259,9 @@ class NewsSpider(scrapy.Spider):
         sitemaps = robots_sitemaps(response.body, response.url) if response.status == 200 else []
         self.crawler.stats.inc_value("news/discovery/robots_sitemaps", len(sitemaps))
         base = response.url.rsplit("/", 1)[0]
+        site = self.site_of(response)
         for url in sitemaps or [base + path for path in SITEMAP_PATHS]:
-            yield scrapy.Request(
-                url, self.parse_sitemap, meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: 0}
-            )
+            yield self._sitemap_request(site, url, depth=0)
 
     def parse_page(self, response: Response):
         """Any page of a discovery crawl: an article becomes an item, every page is mined."""
@@ -228,6 +270,7 @@ class NewsSpider(scrapy.Spider):
         if self._still_compressed(response):
             return
         stats = self.crawler.stats
+        site = self.site_of(response)
         root = response.selector.root
         kind = page_kind(root)
         learned = self.shapes.kind(response.url)
@@ -235,13 +278,13 @@ class NewsSpider(scrapy.Spider):
         self.shapes.confirm(response.url, article=is_article)
         stats.inc_value(f"news/discovery/{'article' if is_article else kind.kind}")
         if is_article:
-            yield self._article_item(response)
+            yield self._article_item(site, response)
         else:
-            self._page_seen(response)
-        yield from self._feeds(response, root)
-        yield from self._follow(response, is_article)
+            self._page_seen(site, response)
+        yield from self._feeds(site, response, root)
+        yield from self._follow(site, response, is_article)
 
-    def _feeds(self, response: TextResponse, root):
+    def _feeds(self, site: Site, response: TextResponse, root):
         feeds = feed_links(root, response.url)
         host = urlsplit(response.url).netloc
         if not feeds and response.meta.get(HOPS) == 0 and host not in self._probed_feeds:
@@ -249,24 +292,24 @@ class NewsSpider(scrapy.Spider):
             base = f"{urlsplit(response.url).scheme}://{host}"
             feeds = [base + path for path in FEED_PATHS]
         for url in feeds:
-            if self._in_scope(url):
-                yield scrapy.Request(url, self.parse_feed, meta={REFETCH: True, KIND: "feed"})
+            if _in_scope(site, url):
+                yield self._feed_request(site, url)
 
-    def _follow(self, response: TextResponse, is_article: bool):
+    def _follow(self, site: Site, response: TextResponse, is_article: bool):
         hops = response.meta.get(HOPS, self.depth)
         page = response.meta.get(PAGE, 0)
-        links = [url for url in self._links(response) if self._in_scope(url)]
+        links = [url for url in self._links(response) if _in_scope(site, url)]
         pages: dict[str, None] = {}
         if not is_article:
             next_url = self._next_page(response, links)
-            if next_url and self._in_scope(next_url):
+            if next_url and _in_scope(site, next_url):
                 pages[next_url] = None
             # every numbered page the listing links to (1 2 3 ... Next): pages, not link hops
             pages.update(dict.fromkeys(url for url in links if is_page_of(response.url, url)))
         for url in pages:
             number = page_number(url) or page + 2
-            if number - 1 <= self.site.pagination_depth:
-                yield self._section_request(url, page=number - 1, hops=hops)
+            if number - 1 <= site.pagination_depth:
+                yield self._section_request(site, url, page=number - 1, hops=hops)
             else:  # an endless pagination ends here
                 self.crawler.stats.inc_value("news/limits/pagination")
         if hops >= self.depth:
@@ -277,9 +320,11 @@ class NewsSpider(scrapy.Spider):
             return
         for url in links:
             if url not in pages:
-                yield self._page_request(url, hops=hops + 1)
+                yield self._page_request(site, url, hops=hops + 1)
 
-    def _page_request(self, url: str, *, hops: int, hints: dict | None = None) -> scrapy.Request:
+    def _page_request(
+        self, site: Site, url: str, *, hops: int, hints: dict | None = None
+    ) -> scrapy.Request:
         """A page that may be an article (skipped when archived before): the page will tell."""
         learned = self.shapes.kind(url)
         return scrapy.Request(
@@ -288,6 +333,7 @@ class NewsSpider(scrapy.Spider):
             # article-shaped links first; an archived article is not fetched again (refetch)
             priority={"article": 10, "list": -5}.get(learned, 0),
             meta={
+                SITE: site.name,
                 ARTICLE: learned != "list",
                 KIND: "page",
                 HOPS: hops,
@@ -296,15 +342,10 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
-    def _in_scope(self, url: str) -> bool:
-        """On one of the site's hosts (or their subdomains), like Scrapy's allowed_domains."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.site.allowed_domains)
-
     def _links(self, response: TextResponse) -> list[str]:
         """The page's http(s) links in page order, each once, without fragments; not limited to
-        ``allowed_domains`` (OffsiteMiddleware and :meth:`is_article` decide that), and without
-        the page itself (``#top``, ``#main`` and the like)."""
+        ``allowed_domains`` (OffsiteMiddleware and the site's scope or patterns decide that), and
+        without the page itself (``#top``, ``#main`` and the like)."""
         here = _without_fragment(response.url)
         return [link.url for link in _LINK_EXTRACTOR.extract_links(response) if link.url != here]
 
@@ -325,6 +366,18 @@ class NewsSpider(scrapy.Spider):
 
     # --- feeds and sitemaps ----------------------------------------------------------------------
 
+    def _feed_request(self, site: Site, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, self.parse_feed, meta={SITE: site.name, REFETCH: True, KIND: "feed"}
+        )
+
+    def _sitemap_request(self, site: Site, url: str, *, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            self.parse_sitemap,
+            meta={SITE: site.name, REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: depth},
+        )
+
     def parse_feed(self, response: Response):
         if response.status != 200:
             return
@@ -333,6 +386,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("news/feeds_unparsable")
             return
         self.crawler.stats.inc_value("news/feeds")
+        site = self.site_of(response)
         for entry in root.xpath("//*[local-name()='item' or local-name()='entry']"):
             link = _first(entry, "./*[local-name()='link']/@href") or _first(
                 entry, "./*[local-name()='link']/text()"
@@ -348,11 +402,11 @@ class NewsSpider(scrapy.Spider):
                 ),
                 "source": "feed",
             }
-            if self.discover:
-                if self._in_scope(url):
-                    yield self._page_request(url, hops=self.depth, hints=hints)
-            elif self.is_article(url):
-                yield self._article_request(url, hints)
+            if site.adhoc:
+                if _in_scope(site, url):
+                    yield self._page_request(site, url, hops=self.depth, hints=hints)
+            elif site.is_article_url(url):
+                yield self._article_request(site, url, hints)
 
     def parse_sitemap(self, response: Response):
         if response.status != 200:
@@ -380,6 +434,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("news/sitemaps_unparsable")
             return
         self.crawler.stats.inc_value("news/sitemaps")
+        site = self.site_of(response)
         tag = etree.QName(root).localname
         if tag == "sitemapindex":
             depth = response.meta.get(SITEMAP_DEPTH, 0)
@@ -387,10 +442,8 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("news/limits/sitemap_depth")
                 return
             for loc in root.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()"):
-                yield scrapy.Request(
-                    urljoin(response.url, loc.strip()),
-                    self.parse_sitemap,
-                    meta={REFETCH: True, KIND: "sitemap", SITEMAP_DEPTH: depth + 1},
+                yield self._sitemap_request(
+                    site, urljoin(response.url, loc.strip()), depth=depth + 1
                 )
             return
         for entry in root.xpath("//*[local-name()='url']"):
@@ -410,11 +463,11 @@ class NewsSpider(scrapy.Spider):
                 hints["published"] = _first(news[0], "./*[local-name()='publication_date']/text()")
                 hints["news_sitemap"] = True
             hints = {k: v for k, v in hints.items() if v}
-            if self.discover:
-                if self._in_scope(url):
-                    yield self._page_request(url, hops=self.depth, hints=hints)
-            elif self.is_article(url):
-                yield self._article_request(url, hints)
+            if site.adhoc:
+                if _in_scope(site, url):
+                    yield self._page_request(site, url, hops=self.depth, hints=hints)
+            elif site.is_article_url(url):
+                yield self._article_request(site, url, hints)
 
     # --- articles --------------------------------------------------------------------------------
 
@@ -425,13 +478,11 @@ class NewsSpider(scrapy.Spider):
             log.warning("xml.entities_ignored", url=response.url)
         return root
 
-    def is_article(self, url: str) -> bool:
-        """A link to an article, by the site file's ``article_patterns`` (not in discovery)."""
-        return self.site.is_article_url(url)
-
-    def _article_request(self, url: str, hints: dict | None = None) -> scrapy.Request:
+    def _article_request(self, site: Site, url: str, hints: dict | None = None) -> scrapy.Request:
         return scrapy.Request(
-            url, self.parse_article, meta={ARTICLE: True, KIND: "article", HINTS: hints or {}}
+            url,
+            self.parse_article,
+            meta={SITE: site.name, ARTICLE: True, KIND: "article", HINTS: hints or {}},
         )
 
     def parse_article(self, response: Response):
@@ -444,9 +495,9 @@ class NewsSpider(scrapy.Spider):
         if self._still_compressed(response):
             return
         stats.inc_value("news/article_pages")
-        yield self._article_item(response)
+        yield self._article_item(self.site_of(response), response)
 
-    def _article_item(self, response: TextResponse) -> ArticleItem:
+    def _article_item(self, site: Site, response: TextResponse) -> ArticleItem:
         redirects = response.meta.get("redirect_urls") or [response.url]
         return ArticleItem(
             url=redirects[0],
@@ -456,11 +507,17 @@ class NewsSpider(scrapy.Spider):
             # `newsarchive extract` decodes a saved page (pipelines.decode).
             html=response.body,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
-            site=self.site_name,
+            site=site.name,
             crawl_id=crawl_id(self.crawler.settings),
             hints=response.meta.get(HINTS) or {},
             capture=response.meta.get(CAPTURE),
         )
+
+
+def _in_scope(site: Site, url: str) -> bool:
+    """On one of the site's hosts (or their subdomains), like Scrapy's allowed_domains."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in site.allowed_domains)
 
 
 def _from_cmdline(settings, name: str) -> bool:
