@@ -17,8 +17,11 @@ it through structlog without touching Scrapy's code:
 
 ``crawler/settings.py`` installs the factory when Scrapy loads it, before Scrapy's version banner;
 the :class:`StructuredLogs` extension applies ``LOG_JSON`` once the crawl's settings are known. So
-``scrapy crawl``, scrapyd and ``newsarchive crawl`` (whose own handler :func:`configure` installs)
-log the same lines.
+``scrapy crawl``, scrapyd and ``newsarchive crawl`` log the same lines. Every ``newsarchive``
+command logs through the root handler :func:`configure` installs: ``crawler.cli.main`` installs
+it before the command runs, and a command re-installs it with its settings' ``LOG_LEVEL`` and
+``LOG_JSON``. A server that answers in threads (``serve``, ``/metrics``) logs its connection
+errors too, instead of letting ``socketserver`` print them.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from crawler.logs import LOG_FORMAT, StructuredRecordFactory, formatter
-from tests.helpers import REPO, CliResult, free_port
+from tests.helpers import REPO, CliResult, free_port, run_cli
 from tests.local_site import LocalSite
 
 SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
@@ -187,3 +187,18 @@ def test_a_log_file_gets_the_same_json_lines_as_scrapyd_jobs_do(site, tmp_path):
     events = assert_json_lines_from_the_banner_on(log_file.read_text())
     (summary,) = [e for e in events if e["event"] == "crawl.summary"]
     assert summary["reason"] == "finished" and summary["statuses"]["200"] == 2
+
+
+def test_without_progress_lines_the_crawl_still_ends_with_its_summary(site, tmp_path):
+    """PROGRESS_INTERVAL=0 turns the periodic lines off, not the summary nor the exit status."""
+    result = run_cli(
+        "crawl", site.url("/world/"), "--archive", str(tmp_path / "archive"),
+        "-s", f"STATE_DIR={tmp_path / 'state'}", "-s", "PROGRESS_INTERVAL=0",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert not [e for e in events if e["event"] == "crawl.progress"]
+    (summary,) = [e for e in events if e["event"] == "crawl.summary"]
+    assert summary["reason"] == "finished"
+    assert "pages fetched" in result.stdout

@@ -30,6 +30,7 @@ import json
 import mimetypes
 import re
 import socket
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -125,6 +126,15 @@ class ArchiveServer(ThreadingHTTPServer):
         self.index, self.reader, self.token = index, reader, token or None
         self.static = web_files(web_dir)
         super().__init__(address, ApiHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver would print a traceback on stderr (not a log line): a client that went
+        # away is a debug line, anything else an error line with its traceback
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            log.debug("serve.connection_lost", client=str(client_address), error=repr(exc))
+        else:
+            log.error("serve.connection_failed", client=str(client_address), exc_info=exc)
 
     @property
     def url(self) -> str:
