@@ -2,7 +2,9 @@
 
 Embedded by default (SQLite beside the archive, or under ``STATE_DIR`` when the archive is remote);
 Redis when ``REDIS_URL`` is set, so several crawl processes share it (keys under
-``STATE_REDIS_PREFIX``, default ``newsarchive``: one hash per namespace, ``PREFIX:state:NS``).
+``STATE_REDIS_PREFIX``, default ``newsarchive``: one hash per namespace, ``PREFIX:state:NS``);
+PostgreSQL when ``STATE_URL=postgresql://...`` is set (one table, ``crawl_state``), whatever
+``REDIS_URL`` says (the frontier stays on Redis then).
 Values are JSON documents addressed by ``(namespace, key)``; the components that use it (template
 learning, dedupe, conditional re-fetching) each own a namespace.
 
@@ -181,8 +183,87 @@ class RedisCrawlState:
         self._redis.close()
 
 
+# The PostgreSQL advisory lock newsarchive takes while it creates its tables (state and index).
+SCHEMA_LOCK = 0x6E657773  # "news"
+
+
+class PostgresCrawlState:
+    """The same store in PostgreSQL (psycopg 3): the table ``crawl_state (ns, key, value)``."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg  # noqa: PLC0415 - only needed with STATE_URL=postgresql://
+
+        self.url = url
+        self._lock = threading.Lock()
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            # CREATE ... IF NOT EXISTS races with itself (two processes starting together: one
+            # fails on pg_type's unique index): one creator at a time, by a transaction lock
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS crawl_state (ns TEXT NOT NULL, key TEXT NOT NULL,"
+                    " value TEXT NOT NULL, PRIMARY KEY (ns, key))"
+                )
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CrawlStateError(
+                f"STATE_URL={redact_url(url)}: cannot use PostgreSQL: {first}"
+            ) from None
+
+    def _run(self, sql: str, params: tuple = ()):
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    def get(self, ns: str, key: str, default: Any = None) -> Any:
+        row = self._run(
+            "SELECT value FROM crawl_state WHERE ns=%s AND key=%s", (ns, key)
+        ).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def put(self, ns: str, key: str, value: Any) -> None:
+        self._run(
+            "INSERT INTO crawl_state (ns, key, value) VALUES (%s, %s, %s)"
+            " ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value",
+            (ns, key, _dumps(value)),
+        )
+
+    def put_if_absent(self, ns: str, key: str, value: Any) -> bool:
+        """Store ``value`` unless the key exists; True if this call stored it (first one wins)."""
+        cur = self._run(
+            "INSERT INTO crawl_state (ns, key, value) VALUES (%s, %s, %s)"
+            " ON CONFLICT (ns, key) DO NOTHING",
+            (ns, key, _dumps(value)),
+        )
+        return cur.rowcount == 1
+
+    def delete(self, ns: str, key: str) -> None:
+        self._run("DELETE FROM crawl_state WHERE ns=%s AND key=%s", (ns, key))
+
+    def items(self, ns: str) -> Iterator[tuple[str, Any]]:
+        rows = self._run("SELECT key, value FROM crawl_state WHERE ns=%s", (ns,)).fetchall()
+        for key, raw in rows:
+            yield key, json.loads(raw)
+
+    def count(self, ns: str) -> int:
+        return self._run("SELECT count(*) FROM crawl_state WHERE ns=%s", (ns,)).fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
 def open_state(settings) -> StateStore:
-    """Redis when ``REDIS_URL`` is set, else SQLite at ``state_path(settings)``."""
+    """PostgreSQL when ``STATE_URL`` is set, else Redis when ``REDIS_URL`` is, else SQLite at
+    ``state_path(settings)``."""
+    state_url = (settings.get("STATE_URL") or "").strip()
+    if state_url:
+        if not state_url.startswith(("postgresql://", "postgres://")):
+            raise CrawlStateError(
+                f"setting STATE_URL={redact_url(state_url)}: expected postgresql://... (or "
+                "nothing: Redis with REDIS_URL, else SQLite beside the archive)"
+            )
+        return PostgresCrawlState(state_url)
     url = settings.get("REDIS_URL")
     if url:
         return RedisCrawlState(url, settings.get("STATE_REDIS_PREFIX"))

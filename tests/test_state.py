@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,16 +10,24 @@ from scrapy.utils.test import get_crawler
 
 from crawler.config import ConfigError
 from crawler.dedupe_state import DedupeState, parse_duration
-from crawler.state import CrawlState, CrawlStateError, RedisCrawlState, open_state
+from crawler.state import (
+    CrawlState,
+    CrawlStateError,
+    PostgresCrawlState,
+    RedisCrawlState,
+    open_state,
+)
 from tests.helpers import REDIS_URL, project_settings
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 def reopen(request, tmp_path):
     """``reopen()`` -> a new store on the same data, as a later crawl (or another node) gets."""
     opened = []
     if request.param == "sqlite":
         settings = {"STATE_DIR": str(tmp_path / "state")}
+    elif request.param == "postgresql":
+        settings = {"STATE_URL": request.getfixturevalue("postgres_url")}
     else:
         prefix = request.getfixturevalue("redis_prefix")
         settings = {"REDIS_URL": REDIS_URL, "STATE_REDIS_PREFIX": prefix}
@@ -129,6 +138,47 @@ def test_crawler_shares_one_store_and_redis_url_selects_redis(tmp_path, redis_pr
     store = CrawlState.from_crawler(shared)
     assert isinstance(store, RedisCrawlState)
     store.close()
+
+
+def test_state_url_selects_postgresql_and_a_wrong_one_is_one_clear_error(postgres_url):
+    store = open_state(get_crawler(settings_dict=project_settings(STATE_URL=postgres_url)).settings)
+    try:
+        assert type(store).__name__ == "PostgresCrawlState"
+    finally:
+        store.close()
+    for url, says in (
+        ("mysql://root@127.0.0.1/test", "expected postgresql://"),
+        ("postgresql://nobody:s3cret@127.0.0.1:5432/none", "cannot use PostgreSQL"),
+    ):
+        with pytest.raises(CrawlStateError) as caught:
+            open_state(get_crawler(settings_dict=project_settings(STATE_URL=url)).settings)
+        message = str(caught.value)
+        assert message.startswith(("STATE_URL=", "setting STATE_URL=")) and says in message
+        assert "s3cret" not in message and "\n" not in message
+
+
+def test_processes_starting_together_on_a_new_postgresql_all_open_it(postgres_url):
+    """CREATE TABLE IF NOT EXISTS run at once fails in all but one session (pg_type's unique
+    index): schedulers and crawl workers started together must all get their store."""
+    from crawler.retrieval.index import PostgresIndex
+
+    errors: list[str] = []
+
+    def open_and_close(kind) -> None:
+        try:
+            kind(postgres_url).close()
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows what failed
+            errors.append(repr(exc))
+
+    threads = [
+        threading.Thread(target=open_and_close, args=(kind,))
+        for kind in [PostgresCrawlState] * 6 + [PostgresIndex] * 6
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 def test_unreachable_redis_is_one_clear_error_without_the_password():

@@ -23,7 +23,7 @@ from typing import Any
 
 from crawler.config import ConfigError
 from crawler.redact import redact_url
-from crawler.state import state_path
+from crawler.state import SCHEMA_LOCK, state_path
 
 INDEX_FILE = "index.sqlite"
 _SQLITE_READERS = 4  # read connections of a SqliteIndex (the HTTP API's requests in parallel)
@@ -534,7 +534,9 @@ class PostgresIndex(ArchiveIndex):
         self._lock = threading.Lock()
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
-            with self._lock:
+            # processes starting together must not race on CREATE ... IF NOT EXISTS
+            with self._lock, self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
                 self._db.execute(_POSTGRES_SCHEMA)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
