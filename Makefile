@@ -13,7 +13,7 @@ DEMO_ARCHIVE ?= ./archive
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast install bench bench-extract bench-upload bench-dedupe bench-retrieval \
-	lint clean
+	bench-crawl lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ test: $(VENV)/.installed $(PYWB_VENV)/.installed $(VENV)/.chromium
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "fast and not e2e" $(PYTEST_ARGS)
 
-bench: bench-extract bench-upload bench-dedupe bench-retrieval
+bench: bench-extract bench-upload bench-dedupe bench-retrieval bench-crawl
 
 bench-extract: $(VENV)/.installed
 	$(PY) bench/extraction.py
@@ -62,6 +62,13 @@ bench-dedupe: $(VENV)/.installed
 
 bench-retrieval: $(VENV)/.installed
 	$(PY) bench/retrieval.py
+
+# Crawl throughput (issue 12), on a generated site served by Debian's nginx (installed here when
+# missing, as root). ARGS: e.g. "--articles 20000", "--only c --workers 2" (bench/crawl.py --help).
+bench-crawl: $(VENV)/.installed
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || [ "$$(id -u)" != 0 ] || { \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; }
+	$(PY) bench/crawl.py $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
