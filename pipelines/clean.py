@@ -276,8 +276,12 @@ class CleanPipeline:
         if len(html) > self.max_bytes:
             result = empty_result(url, "too_large")
         else:
+            self.template(site)  # created on the loop thread: the crawl state is read here, once
             try:
-                text, encoding = await asyncio.to_thread(page_text, html, item.get("content_type"))
+                # one hop to a thread for both: decoding and learning from the page
+                text, encoding, known = await asyncio.to_thread(
+                    self._decode_and_observe, site, url, html, item.get("content_type")
+                )
             except NotHtml:
                 result = empty_result(url, "not_html")
             else:
@@ -285,7 +289,8 @@ class CleanPipeline:
                 item["html"] = text
                 if encoding:
                     item["encoding"] = encoding
-                await self.observe_async(site, url, text)
+                if known:
+                    self._event(site).set()
                 await self._wait_for_template(site)
                 result = await self._extract(item, text, url, site)
         if not result["is_article"]:
@@ -298,6 +303,13 @@ class CleanPipeline:
                 item[field] = result[field]
         self.stats.inc_value("clean/articles")
         return item
+
+    def _decode_and_observe(
+        self, site: str, url: str, html: bytes, content_type: str | None
+    ) -> tuple[str, str | None, bool]:
+        """(the page as text, its encoding, whether the site's template is known now)."""
+        text, encoding = page_text(html, content_type)
+        return text, encoding, self.observe(site, url, text)
 
     async def _extract(self, item, html: str, url: str, site: str) -> dict[str, Any]:
         started = time.monotonic()

@@ -99,6 +99,7 @@ _KEYS_PER_PATH = 48  # recent keys kept per path to measure how much of it recur
 _MAX_KEYS = 50_000  # bound on remembered keys; keys seen once are forgotten first
 _LONG_BLOCK = 100  # characters: a sentence or more, not a label, link or counter
 _MAX_PAGES_REMEMBERED = 5_000  # fingerprints of observed pages, so one page is counted once
+_JOURNAL_MIN = 20_000  # key changes kept for replicas before a new epoch (see replica_update)
 
 
 def text_key(text: str) -> str:
@@ -197,8 +198,12 @@ class SiteTemplate:
         self.paths: dict[str, list[Any]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._compiled: tuple[int, frozenset[str]] | None = None
-        self._snapshot: SiteTemplate | None = None
         self._lock = threading.RLock()
+        # What replicas in worker processes need (see replica_update): the keys seen on two pages
+        # or more, and the (key, count) changes to them since the journal's epoch began.
+        self._multi: dict[str, int] = {}
+        self._journal: list[tuple[str, int]] = []
+        self._epoch = 0
 
     # learning ------------------------------------------------------------------------------
     def observe(self, page: str | bytes | etree._Element, url: str = "") -> bool:
@@ -217,7 +222,10 @@ class SiteTemplate:
             self._seen.popitem(last=False)
         self.pages += 1
         for key in {b.key for b in blocks}:
-            self.key_pages[key] = self.key_pages.get(key, 0) + 1
+            n = self.key_pages[key] = self.key_pages.get(key, 0) + 1
+            if n >= 2:
+                self._multi[key] = n
+                self._journal.append((key, n))
         seen_paths: set[str] = set()
         for b in blocks:
             stats = self.paths.get(b.path)
@@ -234,8 +242,16 @@ class SiteTemplate:
                 del keys[0]
         if len(self.key_pages) > _MAX_KEYS:
             self._forget()
+        elif len(self._journal) > max(_JOURNAL_MIN, 4 * len(self._multi)):
+            self._new_epoch()  # a replica catches up by one copy, not by a longer journal
         self._compiled = None
         return True
+
+    def _new_epoch(self) -> None:
+        """Start the journal again from the keys as they are: replicas take a whole copy."""
+        self._multi = {k: n for k, n in self.key_pages.items() if n >= 2}
+        self._journal = []
+        self._epoch += 1
 
     def _forget(self) -> None:
         # Lossy counting: keys seen on one page only are the ones that say least about a template.
@@ -245,6 +261,7 @@ class SiteTemplate:
                 : _MAX_KEYS // 2
             ]
             self.key_pages = dict(keep)
+        self._new_epoch()  # keys went: the journal cannot say so
 
     # deciding ------------------------------------------------------------------------------
     @property
@@ -298,32 +315,38 @@ class SiteTemplate:
             _remove_own_text(el)
         return len(doomed)
 
-    def snapshot(self) -> SiteTemplate:
-        """A copy that strips pages exactly as this template does now and learns nothing: what a
-        worker process needs (keys seen on one page decide nothing and are left out). Cached
-        until the template learns another page."""
-        with self._lock:
-            cached = self._snapshot
-            if cached is not None and cached.pages == self.pages:
-                return cached
-            copy = SiteTemplate(self.site, min_pages=self.min_pages)
-            copy.pages = self.pages
-            copy.key_pages = {k: n for k, n in self.key_pages.items() if n >= 2}
-            copy._compiled = (self.pages, self.template_paths())
-            self._snapshot = copy
-            return copy
+    # replicas in worker processes -----------------------------------------------------------
+    def replica_update(self, held: tuple | None) -> tuple[tuple, tuple | None]:
+        """What a replica holding version ``held`` needs to strip pages exactly as this template
+        does now: ``(version, update)``, the update None when it has it already.
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to worker processes: everything but the lock (and the cached snapshot).
+        A replica keeps the keys seen on two pages or more (a key seen once decides nothing),
+        the page count and the template paths. A worker process gets the whole of it once per
+        epoch, then only the keys whose counts changed since its version: a page teaches a few
+        dozen keys, so a crawl does not send (and copy) a site's 50,000 keys with every page."""
         with self._lock:
-            state = self.__dict__.copy()
-        del state["_lock"]
-        state["_snapshot"] = None
-        return state
+            paths = self.template_paths()
+            version = (self._epoch, len(self._journal), self.pages, hash(paths))
+            if held == version:
+                return version, None
+            state = (self.pages, self.min_pages, paths)
+            if held is None or held[0] != self._epoch:
+                return version, ("whole", dict(self._multi), *state)
+            return version, ("changes", self._journal[held[1] :], *state)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
+    @classmethod
+    def replica(cls, site: str, update: tuple, base: SiteTemplate | None = None) -> SiteTemplate:
+        """The replica (in a worker process) after ``update`` from :meth:`replica_update`:
+        ``base`` (the one held) updated in place, or a new one. It strips, it does not learn."""
+        kind, keys, pages, min_pages, paths = update
+        tpl = base if base is not None and kind == "changes" else cls(site)
+        if kind == "whole":
+            tpl.key_pages = keys
+        else:
+            tpl.key_pages.update(keys)
+        tpl.pages, tpl.min_pages = pages, min_pages
+        tpl._compiled = (pages, paths)
+        return tpl
 
     # persistence ---------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -352,6 +375,7 @@ class SiteTemplate:
             for p, (a, b, c, k) in data.get("paths", {}).items()
         }
         tpl._seen = OrderedDict((s, None) for s in data.get("seen", []))
+        tpl._new_epoch()
         return tpl
 
 

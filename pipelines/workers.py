@@ -9,10 +9,11 @@ crawl uses a second core.
 
 Each worker is a fresh interpreter (``python -m pipelines.workers FD``, the crawl's ``sys.path``
 passed on, so a scrapyd egg works too): nothing of the crawl's process, no open WARC and no lock on
-one, is inherited, and the crawl's ``__main__`` is never imported again. A job is the page's text, the site's template as a snapshot that only
-strips (:meth:`pipelines.template.SiteTemplate.snapshot`, sent again only when the site's template
-has learned since the worker last saw it) and the extraction's options; the result is the same
-dict :func:`~pipelines.extract.extract_article` returns in the crawl's own process.
+one, is inherited, and the crawl's ``__main__`` is never imported again. A job is the page's text,
+what the worker's replica of the site's template lacks (:meth:`SiteTemplate.replica_update`: the
+whole of it once, then the key counts that changed since; a replica strips exactly as the template,
+it does not learn) and the extraction's options; the result is the same dict
+:func:`~pipelines.extract.extract_article` returns in the crawl's own process.
 
 A worker whose parent dies reads end-of-file on its pipe and exits.
 """
@@ -52,12 +53,12 @@ def _serve(conn: Connection) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return  # the crawl's process is gone (or closed us): nothing left to do
-        # template: a snapshot to keep for the site, True for the one kept, None for none
-        site, template, kwargs = job
-        if isinstance(template, SiteTemplate):
-            templates[site] = template
+        # update: what the site's replica lacks (or None: it is up to date); False: no template
+        site, update, kwargs = job
+        if update:
+            templates[site] = SiteTemplate.replica(site, update, templates.get(site))
         try:
-            template = templates.get(site) if template is not None else None
+            template = templates.get(site) if update is not False else None
             result = extract_article(template=template, **kwargs)
         except Exception as exc:  # noqa: BLE001 - one bad page must not end the worker
             result = empty_result(kwargs.get("url", ""), "error")
@@ -77,7 +78,7 @@ class _Worker:
         )
         theirs.close()
         self.conn = Connection(mine.detach())
-        self.templates: dict[str, int] = {}  # site -> pages of the snapshot it holds
+        self.templates: dict[str, tuple] = {}  # site -> version of the replica it holds
         self.started = False
 
     def wait_started(self) -> None:
@@ -136,15 +137,12 @@ class ExtractionWorkers:
         worker = self._idle.get()
         try:
             worker.wait_started()
-            snapshot: SiteTemplate | bool | None = None
+            update: tuple | bool | None = False
             if template is not None:
-                snapshot = template.snapshot()
-                if worker.templates.get(site) == snapshot.pages:
-                    snapshot = True  # the worker holds this one already
-                else:
-                    worker.templates[site] = snapshot.pages
+                version, update = template.replica_update(worker.templates.get(site))
+                worker.templates[site] = version
             started = time.monotonic()
-            worker.conn.send((site, snapshot, {**kwargs, "timeout": timeout}))
+            worker.conn.send((site, update, {**kwargs, "timeout": timeout}))
             # extract_article keeps to its deadline between stages; the rest is the stage that
             # overran, which only killing the worker stops.
             if worker.conn.poll(timeout + max(0.0, started - time.monotonic())):

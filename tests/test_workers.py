@@ -65,6 +65,30 @@ def test_a_worker_article_is_the_article_made_in_process(workers):
             assert there == here, page.name
 
 
+def test_a_template_learning_along_strips_in_the_worker_as_in_process(workers):
+    """The crawl's template learns between pages; the worker's replica gets only the changes,
+    or the whole when the template starts a new epoch (keys forgotten), and strips each page
+    exactly as the template does at that moment."""
+    template = SiteTemplate("farm-live", min_pages=3)
+    pages = [page.read_bytes() for page in FARM]
+    compared = 0
+    for i, body in enumerate(pages * 2):
+        template.observe(body, f"http://farm.test/{i}")  # the second round: new URLs, same text
+        if i == len(pages):
+            template._new_epoch()  # as when keys are forgotten: the replica is sent whole again
+        if not template.ready:
+            continue
+        here = extract_article(body, URL, template=template)
+        there = workers.extract("farm-live", template, timeout=30, body=body, url=URL)
+        assert there == here, i
+        compared += 1
+    assert compared >= len(pages) and template._epoch == 1
+    version, _update = template.replica_update(None)
+    held = next(iter(workers._all)).templates["farm-live"]
+    assert held == version  # the worker holds the latest
+    assert template.replica_update(held) == (version, None)  # and is sent nothing more
+
+
 def test_a_worker_killed_from_outside_is_replaced(workers):
     """A worker that dies mid-page (the OOM killer, an operator): the page is an error, the next
     page is extracted by a new worker."""
