@@ -101,6 +101,8 @@ def test_redis_restart_mid_crawl_workers_reconnect_and_archive_everything(demo_s
                 procs.append(_crawl(
                     work, "--archive", str(work / "archive"), "-s", f"REDIS_URL={server.url}",
                     "-s", "ARCHIVE_CRAWL_ID=shared", "-s", "CONCURRENT_REQUESTS=2",
+                    # the grace before the last worker ends is not what this test is about
+                    "-s", "FRONTIER_IDLE_SECONDS=2",
                 ))  # fmt: skip
                 workers.append((work, procs[-1]))
                 # b joins once a has filled the frontier (a worker that finds it empty is done)

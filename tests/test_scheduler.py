@@ -45,7 +45,7 @@ CRAWL_OPTIONS = [
     "-s", "CLEAN_TEMPLATE_MIN_PAGES=1", "-s", "CLEAN_WORKERS=0", "-s", "ROBOTSTXT_OBEY=False",
     "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_JSON=true",
 ]  # fmt: skip
-RUN_SECONDS = 32
+RUN_SECONDS = 26
 
 
 WORDS = [
