@@ -289,15 +289,20 @@ class ArchiveIndex:
         return None
 
     def _rows_by_id(self, ids: list) -> dict:
-        """{row id: the article's columns} for these rows, in batches of at most 500."""
-        whole = {}
+        """{row id: the article's columns} for these rows."""
         columns = ", ".join(ARTICLE_FIELDS)
+        return {row[0]: row[1:] for row in self._select_by_id(f"id, {columns}", ids)}
+
+    def _select_by_id(self, columns: str, ids: list) -> list[tuple]:
+        """``SELECT columns FROM articles`` of these row ids, in batches of at most 500 (the
+        engines' limit on parameters)."""
+        rows: list[tuple] = []
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             marks = ", ".join([self.placeholder] * len(batch))
-            fetch = f"SELECT id, {columns} FROM articles WHERE id IN ({marks})"  # noqa: S608
-            whole.update((row[0], row[1:]) for row in self._execute(fetch, batch))
-        return whole
+            sql = f"SELECT {columns} FROM articles WHERE id IN ({marks})"  # noqa: S608
+            rows += self._execute(sql, batch)
+        return rows
 
     def facets(self, filters: dict) -> dict:
         """Counts over every article matching ``filters`` (all pages): ``total``, and per
@@ -483,16 +488,10 @@ class SqliteIndex(ArchiveIndex):
     def _keys_of(self, scored: list[tuple], after: list | None) -> list[tuple]:
         """(row id, *sort key) of these (row id, score) matches, sorted, after ``after``."""
         scores = dict(scored)
-        keys = []
-        ids = list(scores)
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            rows = self._execute(
-                "SELECT id, coalesce(day, ''), timestamp, url, warc_key, record_offset"  # noqa: S608
-                f" FROM articles WHERE id IN ({', '.join('?' * len(batch))})",
-                batch,
-            )
-            keys += [(row[0], scores[row[0]], *row[1:]) for row in rows]
+        rows = self._select_by_id(
+            "id, coalesce(day, ''), timestamp, url, warc_key, record_offset", list(scores)
+        )
+        keys = [(row[0], scores[row[0]], *row[1:]) for row in rows]
         if after is not None:
             keys = [k for k in keys if _compare_keys(k[1:], after) > 0]
         return sorted(keys, key=functools.cmp_to_key(lambda a, b: _compare_keys(a[1:], b[1:])))
