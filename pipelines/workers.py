@@ -159,6 +159,22 @@ class ExtractionWorkers:
         self._idle.put(self._start())
         return empty_result(kwargs.get("url", ""), "timeout")
 
+    def wait_ready(self) -> None:
+        """Block until every idle worker has started (a replacement for a killed one imports
+        trafilatura and lxml first): from then on a page's clock is all its own."""
+        workers = []
+        for _ in range(self.size):
+            try:
+                workers.append(self._idle.get(timeout=_START_TIMEOUT))
+            except queue.Empty:
+                break
+        try:
+            for worker in workers:
+                worker.wait_started()
+        finally:
+            for worker in workers:
+                self._idle.put(worker)
+
     def close(self) -> None:
         """Stop every worker (a page in progress is abandoned)."""
         self._closed = True
