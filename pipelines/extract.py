@@ -12,7 +12,8 @@ Main text, in order:
    ``MIN_EXTRACTED_SIZE`` raised to 500 characters), and precision-leaning on a copy (the core);
 3. only when the recall-leaning text is under 30 % of the page's visible text (it locked onto a
    lead paragraph or a teaser) or is navigation: trafilatura's default run on the unpruned page,
-   then its baseline (JSON-LD ``articleBody``, ``<article>``, paragraphs), each without the menus
+   then its baseline (JSON-LD ``articleBody``, ``<article>``, paragraphs; comment threads cut
+   out first, and never one ``<article>`` read as a single run of text), each without the menus
    printed in it (three or more navigation lines in a row), taken if clearly longer and never if
    it is mostly navigation;
 4. section headings trafilatura lost between two paragraphs it kept are put back;
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import time
 from copy import deepcopy
 from typing import Any
@@ -43,7 +45,7 @@ from htmldate import find_date
 from lxml import etree
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
-from trafilatura.xpaths import BODY_XPATH
+from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPATH
 
 from crawler.config import project_defaults
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
@@ -90,6 +92,24 @@ _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "500")
 # When even the precision run stays far below the page's text, trafilatura's baseline (JSON-LD
 # articleBody, <article>, or all paragraphs) replaces it if it is this much longer.
 _BASELINE_LONGER_BY = 2.0
+# Comment threads and the reply form (trafilatura's XPaths for them), cut before the baseline reads
+# a page; trafilatura's other discard rules (hidden elements) would cut collapsed article sections.
+_COMMENT_XPATHS = (*COMMENTS_XPATH, COMMENTS_DISCARD_XPATH[0])
+_BASELINE_MIN_CHARS = 100  # trafilatura's minimum for a baseline block
+# trafilatura.baseline's tiers, read one by one (the package exports the function under the
+# module's name); None when a trafilatura release moves them: the public baseline() is used then.
+_TB = sys.modules.get("trafilatura.baseline")
+if not all(
+    hasattr(_TB, name)
+    for name in (
+        "_collect_json_content",
+        "_attempt",
+        "_render_text",
+        "basic_cleaning",
+        "block_text",
+    )
+):
+    _TB = None
 _DUP_MIN_CHARS = 20
 # Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
 # under this share of the page's visible text, the precision-leaning run gets a say.
@@ -617,10 +637,62 @@ def _fallback_text(
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)
     if len(other) > _LONGER_BY * len(text) and not _is_navigation(other, navigation):
         text = other
-    base = drop_menus("\n\n".join(_unique_lines(trafilatura.baseline(third)[1])), navigation)
+    base = drop_menus("\n\n".join(_unique_lines(baseline_text(third))), navigation)
     if len(base) > _BASELINE_LONGER_BY * len(text) and not _is_navigation(base, navigation):
         text = base
     return text
+
+
+def baseline_text(tree: etree._Element) -> str:
+    """Trafilatura's baseline (embedded JSON ``articleBody``, else ``<article>``, else the page's
+    paragraphs) with two guards, so that it cannot bring a whole page in:
+
+    - comment threads and reply forms (trafilatura's own comment XPaths) are cut out before the
+      ``<article>`` and paragraph tiers read the page;
+    - the ``<article>`` tier is taken only when it yields several blocks: it reads each
+      ``<article>`` as one run of text, so a single one is the headline, date, share buttons,
+      captions and story run together, and no later step can trim it.
+
+    ``tree`` is consumed. Falls back to trafilatura's public ``baseline()`` when its internals
+    are not where this version expects them.
+    """
+    if _TB is None:
+        return trafilatura.baseline(tree)[1]
+    collect, attempt, render = _TB._collect_json_content, _TB._attempt, _TB._render_text
+    clean, block_text = _TB.basic_cleaning, _TB.block_text
+    bodies, _teasers = collect(tree)
+    if found := attempt(map(render, bodies), dedupe=True):
+        return found[1]
+    tree = clean(tree)
+    for expr in _COMMENT_XPATHS:
+        for element in expr(tree):
+            if element.getparent() is not None:
+                element.getparent().remove(element)
+    articles = [
+        text
+        for element in tree.xpath(".//article[not(ancestor::article)]")
+        if len(text := block_text(element)) > _BASELINE_MIN_CHARS
+    ]
+    if articles:
+        cutoff = max(map(len, articles)) / 5
+        found = attempt(text for text in articles if len(text) >= cutoff)
+        if found and not _one_block(found[1]):
+            return found[1]
+    blocks = ("blockquote", "code", "p", "pre", "q", "quote")
+    found = attempt(
+        (
+            block_text(element)
+            for element in tree.iter(*blocks)
+            if not any(parent.tag in blocks for parent in element.iterancestors())
+        ),
+        dedupe=True,
+    )
+    return found[1] if found else ""
+
+
+def _one_block(text: str) -> bool:
+    lines = [len(line) for line in text.splitlines() if line.strip()]
+    return max(lines, default=0) > 0.5 * sum(lines)
 
 
 def _is_navigation(text: str, navigation: frozenset[str]) -> bool:

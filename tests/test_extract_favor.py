@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from scrapy.utils.test import get_crawler
+from trafilatura.utils import load_html
 
 from crawler.config import ConfigError
 from pipelines.clean import CleanPipeline
-from pipelines.extract import FAVOR_MODES, extract_article
+from pipelines.extract import FAVOR_MODES, baseline_text, extract_article
 from tests.helpers import project_settings
 
 pytestmark = pytest.mark.fast
@@ -95,3 +96,50 @@ def test_bad_clean_favor_is_one_config_error_naming_the_setting():
     message = str(err.value)
     assert "CLEAN_FAVOR" in message
     assert "\n" not in message
+
+
+COMMENTS = [
+    f"Reader {n} says May {n + 1}, 2024 at 9:{n:02d} am: I drive over that bridge every day and "
+    f"the repairs took far too long; comment number {n} on the closures and the detours."
+    for n in range(40)
+]
+
+
+def _short_story_long_comments() -> str:
+    """A blog layout: the story's paragraphs in a post body, then a comment thread (trafilatura's
+    comment markup) holding many times the story's text, then the reply form."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    thread = "".join(
+        f'<li class="comment"><div class="comment-content"><p>{line}</p></div></li>'
+        for line in COMMENTS
+    )
+    return (
+        "<html><head><title>Harbour bridge reopens after repairs</title></head><body>"
+        '<div id="main"><h1>Harbour bridge reopens after repairs</h1>'
+        f'<div class="entry-content">{story}</div>'
+        f'<div id="comments" class="comments-area"><ol class="comment-list">{thread}</ol>'
+        '<div id="respond"><p>Leave a reply. Your email address will not be published.</p>'
+        "</div></div></div></body></html>"
+    )
+
+
+@pytest.mark.parametrize("favor", FAVOR_MODES)
+def test_comment_threads_never_enter_the_body_of_a_short_story(favor):
+    # The story is a small share of the page's text, which sends extraction to its fallbacks.
+    result = extract_article(_short_story_long_comments(), URL, favor=favor)
+    assert all(paragraph in result["body"] for paragraph in STORY)
+    assert "Reader" not in result["body"]
+    assert "Leave a reply" not in result["body"]
+
+
+def test_one_article_element_is_not_read_as_one_run_of_text():
+    # The baseline reads an <article> as a single run: headline, date and share links glued to the
+    # story, which no later step can trim. It reads the paragraphs instead.
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    page = (
+        "<html><body><article><div>Latest news</div><h2>Harbour bridge reopens</h2>"
+        "<div>2024-05-06 09:12</div><div>Share on Facebook Share on X</div>"
+        f"{story}</article></body></html>"
+    )
+    text = baseline_text(load_html(page))
+    assert text.split("\n") == STORY
