@@ -96,11 +96,19 @@ def ten_articles(root: Path) -> bool:
     return any(sum(t == "metadata" for t, _ in _whole_records(p)) >= 10 for p in _open_warcs(root))
 
 
+_SERIAL = re.compile(r"-\d{17}-(\d{5})-")
+
+
 def after_rotation(root: Path) -> bool:
-    """A writer has closed a WARC and opened the next one, which holds an article already."""
-    closed = list(root.glob("warc/*/*.warc.gz"))
-    return bool(closed) and any(
-        any(t == "metadata" for t, _ in _whole_records(p)) for p in _open_warcs(root)
+    """A writer has closed a WARC and opened the next one, which holds an article already.
+
+    Told by the open file's serial number: with S3 a closed file leaves the spool as soon as it
+    is uploaded, often before this poll could see it."""
+    return any(
+        (match := _SERIAL.search(p.name)) is not None
+        and int(match.group(1)) > 1
+        and any(t == "metadata" for t, _ in _whole_records(p))
+        for p in _open_warcs(root)
     )
 
 
