@@ -95,7 +95,6 @@ _BASELINE_LONGER_BY = 2.0
 # Comment threads and the reply form (trafilatura's XPaths for them), cut before the baseline reads
 # a page; trafilatura's other discard rules (hidden elements) would cut collapsed article sections.
 _COMMENT_XPATHS = (*COMMENTS_XPATH, COMMENTS_DISCARD_XPATH[0])
-_BASELINE_MIN_CHARS = 100  # trafilatura's minimum for a baseline block
 # trafilatura.baseline's tiers, read one by one (the package exports the function under the
 # module's name); None when a trafilatura release moves them: the public baseline() is used then.
 _TB = sys.modules.get("trafilatura.baseline")
@@ -107,6 +106,7 @@ if not all(
         "_render_text",
         "basic_cleaning",
         "block_text",
+        "_MIN_CONTENT_LENGTH",
     )
 ):
     _TB = None
@@ -667,11 +667,11 @@ def baseline_text(tree: etree._Element) -> str:
     for expr in _COMMENT_XPATHS:
         for element in expr(tree):
             if element.getparent() is not None:
-                element.getparent().remove(element)
+                element.drop_tree()  # its tail is text of the page around it
     articles = [
         text
         for element in tree.xpath(".//article[not(ancestor::article)]")
-        if len(text := block_text(element)) > _BASELINE_MIN_CHARS
+        if len(text := block_text(element)) > _TB._MIN_CONTENT_LENGTH
     ]
     if articles:
         cutoff = max(map(len, articles)) / 5
