@@ -64,15 +64,13 @@ from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
 from pipelines.extract import FAVOR_MODES, FIELDS, empty_result, extract_article
 from pipelines.template import SiteTemplate, observation
-from pipelines.workers import ExtractionWorkers, WorkersClosed
+from pipelines.workers import ExtractionWorkers
 
 log = structlog.get_logger(__name__)
 
 
 TEMPLATE_NAMESPACE = "template"
 _WATCH_INTERVAL = 0.5
-# Seconds beyond CLEAN_TIMEOUT the crawl's close waits for the pages the learner is reading.
-_CLOSE_SLACK = 5.0
 
 
 def template_key(site: str | None, url: str) -> str:
@@ -128,7 +126,7 @@ class CleanPipeline:
     @classmethod
     def from_crawler(cls, crawler) -> CleanPipeline:
         pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.spider_closed_async, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.page_seen, signal=page_seen)
         return pipeline
 
@@ -173,8 +171,6 @@ class CleanPipeline:
                     log.warning("clean.observe_failed", site=site, url=url, error="worker")
                 elif tpl.learn(blocks, url):
                     self.stats.inc_value("clean/pages_observed")
-            except WorkersClosed:
-                pass  # the crawl is closing: nothing is cleaned any more
             except Exception as exc:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
                 log.warning("clean.observe_failed", site=site, url=url, error=repr(exc))
         return tpl.pages >= self.min_pages
@@ -384,17 +380,6 @@ class CleanPipeline:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self._workers is not None:
             self._workers.close()
-
-    async def spider_closed_async(self, spider) -> None:
-        """The crawl's handler: the pages the learner is still reading (in the workers) are
-        learned before the workers stop and the templates are saved; then :meth:`spider_closed`."""
-        if self._background:
-            _, late = await asyncio.wait(
-                list(self._background), timeout=self.timeout + _CLOSE_SLACK
-            )
-            if late:
-                log.warning("clean.observations_abandoned", pages=len(late))
-        self.spider_closed(spider)
 
     def spider_closed(self, spider) -> None:
         self._release_all = True

@@ -42,14 +42,8 @@ log = structlog.get_logger(__name__)
 
 # Seconds a worker is given to start (import trafilatura, lxml) before its first page's clock runs.
 _START_TIMEOUT = 60.0
-# What a thread waiting for a free worker gets once the pool is closed.
-_CLOSED = object()
 # A killed worker is reaped within this many seconds.
 _JOIN_TIMEOUT = 5.0
-
-
-class WorkersClosed(RuntimeError):
-    """A page handed to the pool after (or while waiting when) it closed: the crawl is ending."""
 
 
 def _serve(conn: Connection) -> None:
@@ -121,8 +115,7 @@ class ExtractionWorkers:
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError(f"size={size}: at least one worker")
-        # Free workers; after close(), _CLOSED, which each waiter puts back for the next one.
-        self._idle: queue.SimpleQueue[_Worker | object] = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -166,7 +159,9 @@ class ExtractionWorkers:
     def _run(self, job, timeout: float, url: str, failed):
         """Send ``job(worker)`` to a free worker; its answer, or ``failed("error" | "timeout")``
         when the worker died or overran (it is killed and replaced)."""
-        worker = self._take()
+        if self._closed:
+            raise RuntimeError("the extraction workers are closed")
+        worker = self._idle.get()
         try:
             worker.wait_started()
             message = job(worker)
@@ -187,15 +182,6 @@ class ExtractionWorkers:
         self._replace(worker)
         return failed("timeout")
 
-    def _take(self) -> _Worker:
-        """A free worker; RuntimeError once the pool is closed, also for a thread that was
-        waiting for one when it closed (no replacement is started after close())."""
-        worker = self._idle.get() if not self._closed else _CLOSED
-        if worker is _CLOSED:
-            self._idle.put(_CLOSED)  # wake the next waiter too
-            raise WorkersClosed("the extraction workers are closed")
-        return worker
-
     def _replace(self, worker: _Worker) -> None:
         self._retire(worker, kill=True)
         if not self._closed:  # a worker started after close() would outlive the crawl
@@ -207,13 +193,9 @@ class ExtractionWorkers:
         workers = []
         for _ in range(self.size):
             try:
-                worker = self._idle.get(timeout=_START_TIMEOUT)
+                workers.append(self._idle.get(timeout=_START_TIMEOUT))
             except queue.Empty:
                 break
-            if worker is _CLOSED:
-                self._idle.put(_CLOSED)
-                break
-            workers.append(worker)
         try:
             for worker in workers:
                 worker.wait_started()
@@ -229,7 +211,6 @@ class ExtractionWorkers:
             self._all.clear()
         for worker in workers:
             worker.stop()
-        self._idle.put(_CLOSED)
 
 
 if __name__ == "__main__":

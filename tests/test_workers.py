@@ -124,34 +124,3 @@ def test_closed_workers_leave_no_process():
     processes = [w.process for w in pool._all]
     pool.close()
     assert all(p.poll() is not None for p in processes)
-
-
-def test_closing_wakes_every_thread_waiting_for_a_worker():
-    """The crawl closes the pool while pages still wait for a worker (a shutdown mid-crawl): each
-    waiting call ends with an error at once, none waits forever, no worker is left running."""
-    pool = ExtractionWorkers(1)
-    pool.extract("farm", None, timeout=30, body=FARM[0].read_bytes(), url=URL)
-    outcomes: list[str] = []
-
-    def call(kind: str) -> None:
-        try:
-            if kind == "extract":
-                pool.extract("farm", None, timeout=30, body=SLOW_PAGE, url=URL)
-            else:
-                pool.observe(FARM[1].read_text(), timeout=30)
-            outcomes.append("done")
-        except RuntimeError:
-            outcomes.append("closed")
-
-    threads = [threading.Thread(target=call, args=(k,)) for k in ("extract", "observe", "observe")]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.5)  # one holds the worker with a slow page, two wait for it
-    processes = [w.process for w in pool._all]
-    pool.close()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert not any(thread.is_alive() for thread in threads), "a thread still waits for a worker"
-    assert outcomes.count("closed") >= 2, outcomes
-    assert all(p.poll() is not None for p in processes)
-    assert not pool._all  # nothing started after close()
