@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -63,7 +62,7 @@ from crawler.signals import page_seen
 from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
 from pipelines.extract import FAVOR_MODES, FIELDS, empty_result, extract_article
-from pipelines.template import SiteTemplate, observation
+from pipelines.template import SiteTemplate
 from pipelines.workers import ExtractionWorkers
 
 log = structlog.get_logger(__name__)
@@ -96,7 +95,6 @@ class CleanPipeline:
         self.worker_count = int_setting(settings, "CLEAN_WORKERS")
         self._workers: ExtractionWorkers | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
         self.min_pages = int_setting(settings, "CLEAN_TEMPLATE_MIN_PAGES")
         self.hold_timeout = float_setting(settings, "CLEAN_HOLD_TIMEOUT")
         self.hold_max = int_setting(settings, "CLEAN_HOLD_MAX")
@@ -163,13 +161,7 @@ class CleanPipeline:
             try:
                 if isinstance(html, bytes):
                     html, _ = page_text(html, content_type)
-                if self.worker_count:  # parsed in a worker process, learned here
-                    blocks = self._pool().observe(html, timeout=self.timeout, url=url)
-                else:
-                    blocks = observation(html)
-                if blocks is None:
-                    log.warning("clean.observe_failed", site=site, url=url, error="worker")
-                elif tpl.learn(blocks, url):
+                if tpl.observe(html, url):
                     self.stats.inc_value("clean/pages_observed")
             except Exception as exc:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
                 log.warning("clean.observe_failed", site=site, url=url, error=repr(exc))
@@ -350,18 +342,14 @@ class CleanPipeline:
         log.debug("clean.extracted", url=url, ms=round((time.monotonic() - started) * 1000, 1))
         return result
 
-    def _pool(self) -> ExtractionWorkers:
-        with self._pool_lock:  # observe() calls it from threads
-            if self._workers is None:
-                self._workers = ExtractionWorkers(self.worker_count)
-                self._executor = ThreadPoolExecutor(self.worker_count, "clean-worker")
-            return self._workers
-
     async def _extract_in_worker(self, html: str, url: str, site: str, options: dict) -> dict:
         # A page waits for a free worker in the executor's queue, not in a thread; once a worker
         # has it, the page is done or its worker killed within CLEAN_TIMEOUT.
+        if self._workers is None:
+            self._workers = ExtractionWorkers(self.worker_count)
+            self._executor = ThreadPoolExecutor(self.worker_count, "clean-worker")
         call = functools.partial(
-            self._pool().extract,
+            self._workers.extract,
             site,
             self.templates[site],
             timeout=self.timeout,

@@ -13,9 +13,7 @@ one, is inherited, and the crawl's ``__main__`` is never imported again. A job i
 what the worker's replica of the site's template lacks (:meth:`SiteTemplate.replica_update`: the
 whole of it once, then the key counts that changed since; a replica strips exactly as the template,
 it does not learn) and the extraction's options; the result is the same dict
-:func:`~pipelines.extract.extract_article` returns in the crawl's own process. A worker also
-parses pages for the crawl's template learner (:meth:`ExtractionWorkers.observe`: the page's
-:func:`~pipelines.template.observation`), so the crawl's process parses no page at all.
+:func:`~pipelines.extract.extract_article` returns in the crawl's own process.
 
 A worker whose parent dies reads end-of-file on its pipe and exits.
 """
@@ -36,7 +34,7 @@ from typing import Any
 import structlog
 
 from pipelines.extract import empty_result, extract_article
-from pipelines.template import SiteTemplate, observation
+from pipelines.template import SiteTemplate
 
 log = structlog.get_logger(__name__)
 
@@ -55,14 +53,8 @@ def _serve(conn: Connection) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return  # the crawl's process is gone (or closed us): nothing left to do
-        if job[0] == "observe":  # what the crawl's template learner takes from a page
-            try:
-                conn.send(observation(job[1]))
-            except Exception:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
-                conn.send(None)
-            continue
         # update: what the site's replica lacks (or None: it is up to date); False: no template
-        _kind, site, update, kwargs = job
+        site, update, kwargs = job
         if update:
             templates[site] = SiteTemplate.replica(site, update, templates.get(site))
         try:
@@ -140,33 +132,17 @@ class ExtractionWorkers:
     ) -> dict[str, Any]:
         """:func:`~pipelines.extract.extract_article` of ``kwargs`` (``body``, ``url`` ...) in a
         worker, never longer than ``timeout`` seconds once the worker has the page."""
-        url = kwargs.get("url", "")
-
-        def job(worker: _Worker) -> tuple:
-            update: tuple | bool | None = False
-            if template is not None:
-                version, update = template.replica_update(worker.templates.get(site))
-                worker.templates[site] = version
-            return ("extract", site, update, {**kwargs, "timeout": timeout})
-
-        return self._run(job, timeout, url, lambda why: empty_result(url, why))
-
-    def observe(self, page: str, *, timeout: float, url: str = "") -> list | None:
-        """:func:`pipelines.template.observation` of ``page`` in a worker (None if it failed or
-        took longer than ``timeout``): the page is parsed there, not in the crawl's process."""
-        return self._run(lambda _worker: ("observe", page), timeout, url, lambda _why: None)
-
-    def _run(self, job, timeout: float, url: str, failed):
-        """Send ``job(worker)`` to a free worker; its answer, or ``failed("error" | "timeout")``
-        when the worker died or overran (it is killed and replaced)."""
         if self._closed:
             raise RuntimeError("the extraction workers are closed")
         worker = self._idle.get()
         try:
             worker.wait_started()
-            message = job(worker)
+            update: tuple | bool | None = False
+            if template is not None:
+                version, update = template.replica_update(worker.templates.get(site))
+                worker.templates[site] = version
             started = time.monotonic()
-            worker.conn.send(message)
+            worker.conn.send((site, update, {**kwargs, "timeout": timeout}))
             # extract_article keeps to its deadline between stages; the rest is the stage that
             # overran, which only killing the worker stops.
             if worker.conn.poll(timeout + max(0.0, started - time.monotonic())):
@@ -174,18 +150,14 @@ class ExtractionWorkers:
                 self._idle.put(worker)
                 return result
         except (EOFError, OSError, RuntimeError) as exc:
-            if not self._closed:  # (closing stops every worker: not a failure)
-                log.warning("clean.worker_failed", error=repr(exc), url=url)
-            self._replace(worker)
-            return failed("error")
-        self.killed += 1
-        self._replace(worker)
-        return failed("timeout")
-
-    def _replace(self, worker: _Worker) -> None:
-        self._retire(worker, kill=True)
-        if not self._closed:  # a worker started after close() would outlive the crawl
+            log.warning("clean.worker_failed", error=repr(exc), url=kwargs.get("url"))
+            self._retire(worker, kill=True)
             self._idle.put(self._start())
+            return empty_result(kwargs.get("url", ""), "error")
+        self.killed += 1
+        self._retire(worker, kill=True)
+        self._idle.put(self._start())
+        return empty_result(kwargs.get("url", ""), "timeout")
 
     def wait_ready(self) -> None:
         """Block until every idle worker has started (a replacement for a killed one imports

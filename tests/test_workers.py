@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.extract import extract_article
-from pipelines.template import SiteTemplate, observation
+from pipelines.template import SiteTemplate
 from pipelines.workers import ExtractionWorkers
 
 pytestmark = pytest.mark.fast
@@ -87,22 +87,6 @@ def test_a_template_learning_along_strips_in_the_worker_as_in_process(workers):
     held = next(iter(workers._all)).templates["farm-live"]
     assert held == version  # the worker holds the latest
     assert template.replica_update(held) == (version, None)  # and is sent nothing more
-
-
-def test_a_page_observed_in_a_worker_teaches_the_template_what_it_would_here(workers):
-    """The crawl's process learns from what a worker parsed (no page parsed in the crawl's
-    process): the template learned that way is the one learned in process."""
-    here, there = SiteTemplate("farm", min_pages=3), SiteTemplate("farm", min_pages=3)
-    for i, page in enumerate(FARM):
-        text = page.read_bytes().decode("utf-8")
-        blocks = workers.observe(text, timeout=30, url=f"http://farm.test/{i}")
-        assert blocks == observation(text)
-        assert there.learn(blocks, f"http://farm.test/{i}")
-        here.observe(text, f"http://farm.test/{i}")
-    assert there.to_json() == here.to_json() and there.ready
-    # a page that overruns its time: None (nothing learned), the worker replaced
-    assert workers.observe(SLOW_PAGE * 4, timeout=0.05) is None
-    assert workers.observe(FARM[0].read_text(), timeout=30) == observation(FARM[0].read_text())
 
 
 def test_a_worker_killed_from_outside_is_replaced(workers):
