@@ -58,7 +58,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.config import float_setting
 from crawler.crawl_id import crawl_id
-from crawler.middlewares.robots import SharedRobotsTxtMiddleware
+from crawler.middlewares.robots import RobotsTxtSitemapsMiddleware, SharedRobotsTxtMiddleware
 from crawler.peers import HEARTBEAT_SECONDS, CrawlPeers
 from crawler.state import redis_retry
 
@@ -102,6 +102,9 @@ class RedisFrontier:
         settings.set_in_component_priority_dict("EXTENSIONS", FrontierIdle, 60)
         settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", SeedOnce, 20)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RobotsTxtMiddleware, None)
+        settings.set_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", RobotsTxtSitemapsMiddleware, None
+        )
         settings.set_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", SharedRobotsTxtMiddleware, 100
         )

@@ -121,6 +121,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Conditional headers on re-fetched pages, archived articles dropped: before the capture (so
     # the archived request shows the headers) and before redirects (so it sees the final answer).
     "crawler.middlewares.refetch.RefetchMiddleware": 560,
+    # Scrapy's robots.txt rules, its one fetch of each host's robots.txt also read for sitemaps.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtSitemapsMiddleware": 100,
     # Closer to the downloader than everything that changes requests (cookies 700, proxy 750,
     # stats 850) and than the decoders (compression 590, redirect 600): it sees the exchange as sent.
     "crawler.middlewares.capture.WarcCaptureMiddleware": 950,

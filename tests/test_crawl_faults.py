@@ -12,7 +12,16 @@ import time
 import pytest
 
 from crawler.sites import SiteError, load_site
-from tests.helpers import REPO, records, run_cli, run_scrapy_crawl, warc_files, write_demo_site_file
+from tests.helpers import (
+    REPO,
+    read_jsonl_gz,
+    records,
+    run_cli,
+    run_scrapy_crawl,
+    warc_files,
+    write_demo_site_file,
+)
+from tests.local_site import LocalSite, Page
 
 
 def _one_clear_line(result) -> str:
@@ -257,3 +266,46 @@ def test_bad_setting_is_the_same_line_under_scrapy_crawl(tmp_path, demo_site):
     assert [e["event"] for e in errors] == ["crawl.config_error"]
     assert cli_line == f"newsarchive: error: {errors[0]['error']}"
     assert not (tmp_path / "a").exists()
+
+
+def test_adhoc_crawl_reads_sitemaps_from_the_one_robots_txt_it_fetches(tmp_path):
+    """Discovery takes the sitemaps robots.txt names from the fetch the robots middleware makes:
+    robots.txt is asked for once, and an article only a sitemap at an unusual path lists is
+    found."""
+    body = "<p>" + "The harbour board met again on Tuesday to weigh the ferry budget. " * 12
+    article = (
+        '<html><head><title>Ferry budget</title><meta property="og:type" content="article">'
+        '<meta property="article:published_time" content="2025-04-16T08:00:00Z"></head>'
+        f"<body><article><h1>Ferry budget</h1>{body}</p></article></body></html>"
+    )
+    with LocalSite({}) as site:
+        site.pages.update(
+            {
+                "/": Page('<html><body><a href="/about/">About</a></body></html>'),
+                "/about/": Page("<html><body><p>About us.</p></body></html>"),
+                "/robots.txt": Page(
+                    f"User-agent: *\nDisallow:\nSitemap: {site.url('/maps/all-stories.xml')}\n",
+                    content_type="text/plain",
+                ),
+                "/maps/all-stories.xml": Page(
+                    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    f"<url><loc>{site.url('/2025/04/16/ferry-budget')}</loc></url></urlset>",
+                    content_type="application/xml",
+                ),
+                "/2025/04/16/ferry-budget": Page(article),
+            }
+        )
+        result = run_cli(
+            "crawl", site.url("/"), "--archive", str(tmp_path / "archive"), cwd=tmp_path
+        )
+        robots_hits = len(site.hits("/robots.txt"))
+        sitemap_hits = len(site.hits("/maps/all-stories.xml"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert robots_hits == 1
+    assert sitemap_hits == 1
+    exported = {
+        i["final_url"]
+        for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz")
+        for i in read_jsonl_gz(p)
+    }
+    assert site.url("/2025/04/16/ferry-budget") in exported

@@ -1,4 +1,9 @@
-"""robots.txt once per crawl, however many processes crawl it (``REDIS_URL``).
+"""robots.txt fetched once per host and crawl, however many processes crawl it (``REDIS_URL``),
+and read for its ``Sitemap:`` lines from that one fetch.
+
+:class:`RobotsTxtSitemapsMiddleware` is Scrapy's ``RobotsTxtMiddleware`` that also sends the
+response it fetched as :data:`crawler.signals.robots_fetched`: a discovery crawl finds the site's
+sitemaps there, instead of asking for robots.txt a second time.
 
 Scrapy's ``RobotsTxtMiddleware`` fetches each host's robots.txt in every process, outside the
 frontier: N processes of one crawl would fetch (and archive) it N times.
@@ -29,6 +34,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from crawler.peers import CrawlPeers
+from crawler.signals import robots_fetched
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,6 +43,14 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 _POLL_SECONDS = 0.05
+
+
+class RobotsTxtSitemapsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's ``RobotsTxtMiddleware``; the robots.txt it fetched goes to ``robots_fetched``."""
+
+    async def _parse_robots(self, response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        await self.crawler.signals.send_catch_log_async(signal=robots_fetched, response=response)
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -111,7 +125,10 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.peers.put(
             name, {"status": response.status, "body": base64.b64encode(response.body).decode()}
         )
-        return await self._parser(response.body, request)
+        parser = await self._parser(response.body, request)
+        # the process that fetched it tells its spider (the sitemaps enter the shared frontier)
+        await self.crawler.signals.send_catch_log_async(signal=robots_fetched, response=response)
+        return parser
 
     async def _parser(self, body: bytes, request: Request) -> RobotParser:
         parser = build_from_crawler(self.parser_class, self.crawler, body)

@@ -56,7 +56,7 @@ from crawler.discovery import (
 )
 from crawler.items import ArticleItem
 from crawler.meta import ARTICLE, CAPTURE, HINTS, HOPS, KIND, PAGE, REFETCH, SITE, SITEMAP_DEPTH
-from crawler.signals import page_seen
+from crawler.signals import page_seen, robots_fetched
 from crawler.sites import Site, SiteError, adhoc_site, load_site
 from pipelines.decode import MAX_GUNZIPPED
 from pipelines.pagekind import page_kind
@@ -121,6 +121,10 @@ class NewsSpider(scrapy.Spider):
                 "the news spider needs -a site=NAME, -a sites=NAME,NAME... or -a urls=URL[,URL...]"
             )
         spider.depth = int_setting(crawler.settings, "DISCOVERY_DEPTH")
+        # Obeying robots.txt, the robots middleware fetches it (once per host and crawl) and
+        # hands it over; else discovery asks for it itself.
+        spider.robots_from_middleware = crawler.settings.getbool("ROBOTSTXT_OBEY")
+        crawler.signals.connect(spider.robots_fetched, signal=robots_fetched)
         # a .gz sitemap is decompressed here (no Content-Encoding): bounded like the decoders
         spider.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.allowed_domains = list(
@@ -178,7 +182,7 @@ class NewsSpider(scrapy.Spider):
         for site in self.sites.values():
             for url in site.start_urls:
                 yield self._section_request(site, url, page=0, hops=0)
-            if site.adhoc:
+            if site.adhoc and not self.robots_from_middleware:
                 for root in dict.fromkeys(
                     f"{p.scheme}://{p.netloc}" for p in map(urlsplit, site.start_urls)
                 ):
@@ -254,6 +258,17 @@ class NewsSpider(scrapy.Spider):
         )
 
     # --- discovery -------------------------------------------------------------------------------
+
+    def robots_fetched(self, response: Response) -> None:
+        """The robots middleware fetched a host's robots.txt: an ad hoc site on that host takes
+        its sitemaps from it (the same requests ``parse_robots`` makes of the spider's own)."""
+        if self.crawler.engine is None or not self.robots_from_middleware:
+            return
+        site = self.site_of(response)
+        if not site.adhoc or not _in_scope(site, response.url):
+            return
+        for request in self.parse_robots(response):
+            self.crawler.engine.crawl(request)
 
     def parse_robots(self, response: Response):
         sitemaps = robots_sitemaps(response.body, response.url) if response.status == 200 else []
