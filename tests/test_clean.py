@@ -596,3 +596,55 @@ def test_an_author_box_first_in_the_page_does_not_become_the_article():
     )
     result = extract_article(page, "http://news.example.test/harbour")
     assert result["body"].split("\n\n") == paragraphs
+
+
+def _blocks_by_definition(root):
+    """A page's blocks as the learner defines them, written plainly (no shortcuts): an element's
+    own text plus its inline children's ``text_content()``, white space made one space."""
+    import re
+
+    from pipelines.template import INLINE_TAGS, SKIP_TAGS, _has_block, key_hash, text_key
+
+    out = []
+
+    def visit(el, path):
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            return
+        ident, classes = el.get("id"), el.get("class")
+        sig = el.tag
+        if ident:
+            sig += "#" + re.sub(r"\d+", "", ident)[:40]
+        if classes:
+            sig += "." + ".".join(sorted({re.sub(r"\d+", "", c)[:40] for c in classes.split()})[:4])
+        path = (*path, sig)[-8:]
+        pieces, links, children = [el.text or ""], 0, []
+        for child in el:
+            if isinstance(child.tag, str) and child.tag in INLINE_TAGS and not _has_block(child):
+                text = " " if child.tag == "br" else child.text_content()
+                pieces.append(text)
+                anchors = [child] if child.tag == "a" else child.iter("a")
+                links += sum(len(a.text_content().strip()) for a in anchors)
+            elif isinstance(child.tag, str):
+                children.append(child)
+            pieces.append(child.tail or "")
+        text = re.sub(r"\s+", " ", "".join(pieces)).strip()
+        if text:
+            out.append((key_hash(text_key(text)), "/".join(path), text, links, el))
+        for child in children:
+            visit(child, path)
+
+    visit(root, ())
+    return out
+
+
+def test_the_fast_block_cutter_cuts_pages_as_the_definition_says():
+    """The template learner and the extraction's strip see the same blocks as the definition, on
+    pages of every template in the fixtures (ids and classes with digits, inline links, comments)."""
+    from pipelines.template import iter_blocks, parse
+
+    pages = [ARTICLE, *SIBLINGS, *sorted(FIXTURES.rglob("*.htm*"))]
+    assert len(pages) > 5
+    for page in pages:
+        root = parse(page.read_bytes())
+        fast = [(b.key, b.path, b.text, b.link_chars, b.element) for b in iter_blocks(root)]
+        assert fast == _blocks_by_definition(root), page.name
