@@ -34,9 +34,11 @@ own pages. The first article pages of a site arrive before anything is known abo
 
 Settings (defaults in ``crawler/settings.py``): ``CLEAN_ENABLED`` (True), ``CLEAN_MAX_BYTES``
 (3,000,000: a bigger page is archived, not extracted), ``CLEAN_TIMEOUT`` (10 s per page),
-``CLEAN_MIN_WORDS`` (30), ``CLEAN_WORKERS`` (worker processes that extract, each page killed at
-``CLEAN_TIMEOUT``: :mod:`pipelines.workers`; 0 extracts in threads of the crawl's process, where a
-page's time is checked only between stages), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
+``CLEAN_MIN_WORDS`` (30), ``CLEAN_WORKERS`` (one per core, at most 4: worker processes that
+read pages for the learner and extract, each page killed at ``CLEAN_TIMEOUT``:
+:mod:`pipelines.workers`; once a site's template is known an article goes to a worker once, which
+reads it for the learner, waits for the crawl to learn from it, then extracts it; 0 does both in
+threads of the crawl's process, where a page's time is checked only between stages), ``CLEAN_TEMPLATE_MIN_PAGES`` (5), ``CLEAN_HOLD_TIMEOUT`` (30 s),
 ``CLEAN_HOLD_MAX`` (200), ``CLEAN_TEMPLATE_PERSIST`` (True).
 
 Stats: ``clean/pages_observed``, ``clean/articles``, ``clean/held``, ``clean/skipped/<reason>``
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -62,14 +65,16 @@ from crawler.signals import page_seen
 from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
 from pipelines.extract import FAVOR_MODES, FIELDS, empty_result, extract_article
-from pipelines.template import SiteTemplate
-from pipelines.workers import ExtractionWorkers
+from pipelines.template import SiteTemplate, observation
+from pipelines.workers import ExtractionWorkers, WorkersClosed
 
 log = structlog.get_logger(__name__)
 
 
 TEMPLATE_NAMESPACE = "template"
 _WATCH_INTERVAL = 0.5
+# Seconds (at most) the crawl's close waits for pages the learner is still reading in the workers.
+_CLOSE_WAIT = 5.0
 
 
 def template_key(site: str | None, url: str) -> str:
@@ -95,6 +100,7 @@ class CleanPipeline:
         self.worker_count = int_setting(settings, "CLEAN_WORKERS")
         self._workers: ExtractionWorkers | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self.min_pages = int_setting(settings, "CLEAN_TEMPLATE_MIN_PAGES")
         self.hold_timeout = float_setting(settings, "CLEAN_HOLD_TIMEOUT")
         self.hold_max = int_setting(settings, "CLEAN_HOLD_MAX")
@@ -124,7 +130,7 @@ class CleanPipeline:
     @classmethod
     def from_crawler(cls, crawler) -> CleanPipeline:
         pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.spider_closed_async, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.page_seen, signal=page_seen)
         return pipeline
 
@@ -153,18 +159,36 @@ class CleanPipeline:
         it has seen enough pages.
 
         ``html`` is the body as fetched (bytes, decoded with :func:`page_text` and the charset of
-        ``content_type``) or its text, already decoded. Blocking (parses the page): call it off the
-        reactor thread, or use :meth:`observe_async`.
+        ``content_type``) or its text, already decoded. With ``CLEAN_WORKERS`` the page is parsed
+        in a worker process and learned here. Blocking: call it off the reactor thread, or use
+        :meth:`observe_async`.
         """
-        tpl = self.template(site)
+        self.template(site)
         if html and len(html) <= self.max_bytes:
             try:
-                if isinstance(html, bytes):
-                    html, _ = page_text(html, content_type)
-                if tpl.observe(html, url):
-                    self.stats.inc_value("clean/pages_observed")
+                if self.worker_count:
+                    blocks = self._pool().observe(
+                        html, timeout=self.timeout, content_type=content_type, url=url
+                    )
+                else:
+                    if isinstance(html, bytes):
+                        html, _ = page_text(html, content_type)
+                    blocks = observation(html)
+                return self._learn(site, url, blocks)
+            except WorkersClosed:
+                pass  # the crawl is closing: nothing is learned or cleaned any more
             except Exception as exc:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
                 log.warning("clean.observe_failed", site=site, url=url, error=repr(exc))
+        return self.templates[site].pages >= self.min_pages
+
+    def _learn(self, site: str, url: str, blocks: list | None) -> bool:
+        """Learn one page's observation (None: the worker could not read the page); True once the
+        site's template is known."""
+        tpl = self.templates[site]
+        if blocks is None:
+            log.warning("clean.observe_failed", site=site, url=url, error="worker")
+        elif tpl.learn(blocks, url):
+            self.stats.inc_value("clean/pages_observed")
         return tpl.pages >= self.min_pages
 
     async def observe_async(
@@ -276,12 +300,20 @@ class CleanPipeline:
         if len(html) > self.max_bytes:
             result = empty_result(url, "too_large")
         else:
-            self.template(site)  # created on the loop thread: the crawl state is read here, once
+            tpl = self.template(site)  # created on the loop thread: the crawl state is read once
             try:
-                # one hop to a thread for both: decoding and learning from the page
-                text, encoding, known = await asyncio.to_thread(
-                    self._decode_and_observe, site, url, html, item.get("content_type")
-                )
+                if self.worker_count and (tpl.pages >= self.min_pages or self._release_all):
+                    # Nothing to wait for: one hop, in which a worker reads the page for the
+                    # learner, then extracts it with the template learned from it too.
+                    text, encoding, result = await self._extract(item, html, url, site, learn=True)
+                else:
+                    # one hop to a thread for both: decoding and learning from the page
+                    text, encoding, known = await asyncio.to_thread(
+                        self._decode_and_observe, site, url, html, item.get("content_type")
+                    )
+                    if known:
+                        self._event(site).set()
+                    result = None
             except NotHtml:
                 result = empty_result(url, "not_html")
             else:
@@ -289,10 +321,9 @@ class CleanPipeline:
                 item["html"] = text
                 if encoding:
                     item["encoding"] = encoding
-                if known:
-                    self._event(site).set()
-                await self._wait_for_template(site)
-                result = await self._extract(item, text, url, site)
+                if result is None:
+                    await self._wait_for_template(site)
+                    _, _, result = await self._extract(item, text, url, site)
         if not result["is_article"]:
             reason = result["skip_reason"] or "unknown"
             self.stats.inc_value(f"clean/skipped/{reason}")
@@ -311,7 +342,12 @@ class CleanPipeline:
         text, encoding = page_text(html, content_type)
         return text, encoding, self.observe(site, url, text)
 
-    async def _extract(self, item, html: str, url: str, site: str) -> dict[str, Any]:
+    async def _extract(
+        self, item, html: str | bytes, url: str, site: str, *, learn: bool = False
+    ) -> tuple[str, str | None, dict[str, Any]]:
+        """(the page as text, its encoding, the extraction's result). ``html`` is the page's text;
+        with ``learn`` (workers only) the body as fetched: decoded, learned from and extracted in
+        one hop (:meth:`_decode_learn_extract`)."""
         started = time.monotonic()
         options = {
             "hints": item.get("hints") or None,
@@ -319,9 +355,25 @@ class CleanPipeline:
             "min_words": self.min_words,
             "favor": self.favor,
         }
+        text, encoding = html, None
         try:
             if self.worker_count:
-                result = await self._extract_in_worker(html, url, site, options)
+                pool = self._pool()
+                if learn:
+                    call = functools.partial(
+                        self._decode_learn_extract, pool, site, url, html,
+                        item.get("content_type"), options,
+                    )  # fmt: skip
+                else:
+                    call = functools.partial(
+                        pool.extract, site, self.templates[site], timeout=self.timeout,
+                        body=html, url=url, **options,
+                    )  # fmt: skip
+                killed = pool.killed
+                answer = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+                if pool.killed > killed:
+                    self.stats.inc_value("clean/workers_killed")
+                text, encoding, result = answer if learn else (text, encoding, answer)
             else:
                 work = asyncio.to_thread(
                     extract_article,
@@ -334,40 +386,58 @@ class CleanPipeline:
                 # The thread checks the deadline between stages; this bounds the wait for a stage
                 # that overruns (the thread finishes in the background, its result discarded).
                 result = await asyncio.wait_for(work, self.timeout * 1.5 + 1)
+        except NotHtml:
+            raise
         except TimeoutError:
             result = empty_result(url, "timeout")
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
             log.warning("clean.failed", url=url, error=repr(exc))
             result = empty_result(url, "error")
         log.debug("clean.extracted", url=url, ms=round((time.monotonic() - started) * 1000, 1))
-        return result
+        return text, encoding, result
 
-    async def _extract_in_worker(self, html: str, url: str, site: str, options: dict) -> dict:
-        # A page waits for a free worker in the executor's queue, not in a thread; once a worker
-        # has it, the page is done or its worker killed within CLEAN_TIMEOUT.
-        if self._workers is None:
-            self._workers = ExtractionWorkers(self.worker_count)
-            self._executor = ThreadPoolExecutor(self.worker_count, "clean-worker")
-        call = functools.partial(
-            self._workers.extract,
+    def _decode_learn_extract(
+        self, pool: ExtractionWorkers, site: str, url: str, body: bytes, content_type, options
+    ) -> tuple[str, str | None, dict[str, Any]]:
+        """In an executor thread: the page decoded, then a worker reads it for the learner and
+        extracts it once the page is learned (the template it strips with includes the page)."""
+        text, encoding = page_text(body, content_type)
+        result = pool.extract(
             site,
             self.templates[site],
             timeout=self.timeout,
-            body=html,
+            learn=functools.partial(self._learn, site, url),
+            body=text,
             url=url,
             **options,
         )
-        killed = self._workers.killed
-        result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
-        if self._workers.killed > killed:
-            self.stats.inc_value("clean/workers_killed")
-        return result
+        return text, encoding, result
+
+    def _pool(self) -> ExtractionWorkers:
+        """The worker processes, started with the first page that needs them."""
+        with self._pool_lock:  # observe() calls it from threads
+            if self._workers is None:
+                self._workers = ExtractionWorkers(self.worker_count)
+                self._executor = ThreadPoolExecutor(self.worker_count, "clean-worker")
+            return self._workers
 
     def close_workers(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self._workers is not None:
             self._workers.close()
+
+    async def spider_closed_async(self, spider) -> None:
+        """The crawl's handler: pages the learner is still reading in the workers (section pages
+        seen last) are learned before the workers stop and the templates are saved, for at most
+        ``min(CLEAN_TIMEOUT, 5 s)``; then :meth:`spider_closed`."""
+        if self._background and self.worker_count:
+            _, late = await asyncio.wait(
+                list(self._background), timeout=min(self.timeout, _CLOSE_WAIT)
+            )
+            if late:
+                log.warning("clean.observations_abandoned", pages=len(late))
+        self.spider_closed(spider)
 
     def spider_closed(self, spider) -> None:
         self._release_all = True

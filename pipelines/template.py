@@ -219,6 +219,12 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
     return html.document_fromstring(document_text(page))
 
 
+def observation(page: str | bytes | etree._Element) -> list[tuple[str, str, int, int]]:
+    """What the learner takes from a page: (key, path, characters, link characters) of each of
+    its blocks. Small and picklable: a worker process parses the page, the crawl learns."""
+    return [(b.key, b.path, len(b.text), b.link_chars) for b in iter_blocks(parse(page))]
+
+
 class SiteTemplate:
     """What one site's template is, learned from its pages. Safe to share between threads."""
 
@@ -241,36 +247,39 @@ class SiteTemplate:
     # learning ------------------------------------------------------------------------------
     def observe(self, page: str | bytes | etree._Element, url: str = "") -> bool:
         """Learn from one page of the site. Returns False if this page was already observed."""
-        root = parse(page)
-        blocks = list(iter_blocks(root))
+        return self.learn(observation(page), url)
+
+    def learn(self, blocks: list[tuple[str, str, int, int]], url: str = "") -> bool:
+        """Learn from one page's :func:`observation` (made here or in a worker process).
+        Returns False if this page was already observed."""
         with self._lock:
             return self._learn(blocks, url)
 
-    def _learn(self, blocks: list[Block], url: str) -> bool:
-        fingerprint = key_hash(url) if url else key_hash("".join(b.key for b in blocks))
+    def _learn(self, blocks: list[tuple[str, str, int, int]], url: str) -> bool:
+        fingerprint = key_hash(url) if url else key_hash("".join(b[0] for b in blocks))
         if fingerprint in self._seen:
             return False
         self._seen[fingerprint] = None
         if len(self._seen) > _MAX_PAGES_REMEMBERED:
             self._seen.popitem(last=False)
         self.pages += 1
-        for key in {b.key for b in blocks}:
+        for key in {b[0] for b in blocks}:
             n = self.key_pages[key] = self.key_pages.get(key, 0) + 1
             if n >= 2:
                 self._multi[key] = n
                 self._journal.append((key, n))
         seen_paths: set[str] = set()
-        for b in blocks:
-            stats = self.paths.get(b.path)
+        for key, path, chars, link_chars in blocks:
+            stats = self.paths.get(path)
             if stats is None:
-                stats = self.paths[b.path] = [0, 0, 0, []]
-            if b.path not in seen_paths:
+                stats = self.paths[path] = [0, 0, 0, []]
+            if path not in seen_paths:
                 stats[0] += 1
-                seen_paths.add(b.path)
-            stats[1] += len(b.text)
-            stats[2] += min(b.link_chars, len(b.text))
+                seen_paths.add(path)
+            stats[1] += chars
+            stats[2] += min(link_chars, chars)
             keys = stats[3]
-            keys.append(b.key)
+            keys.append(key)
             if len(keys) > _KEYS_PER_PATH:
                 del keys[0]
         if len(self.key_pages) > _MAX_KEYS:

@@ -15,6 +15,13 @@ whole of it once, then the key counts that changed since; a replica strips exact
 it does not learn) and the extraction's options; the result is the same dict
 :func:`~pipelines.extract.extract_article` returns in the crawl's own process.
 
+A worker also reads pages for the crawl's template learner, so that the crawl's process parses no
+page: :meth:`ExtractionWorkers.observe` returns a page's
+:func:`~pipelines.template.observation` (what the learner takes from it), and
+:meth:`ExtractionWorkers.extract` with ``learn`` first sends the page's observation back, lets the
+crawl learn from it, then extracts with the template as it is after that page — what the crawl's
+own process does, with the page sent and decoded once.
+
 A worker whose parent dies reads end-of-file on its pipe and exits.
 """
 
@@ -28,33 +35,64 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 import structlog
 
+from pipelines.decode import page_text
 from pipelines.extract import empty_result, extract_article
-from pipelines.template import SiteTemplate
+from pipelines.template import SiteTemplate, observation
 
 log = structlog.get_logger(__name__)
 
 # Seconds a worker is given to start (import trafilatura, lxml) before its first page's clock runs.
 _START_TIMEOUT = 60.0
+# What a thread waiting for a free worker gets once the pool is closed.
+_CLOSED = object()
 # A killed worker is reaped within this many seconds.
 _JOIN_TIMEOUT = 5.0
 
 
+class WorkersClosed(RuntimeError):
+    """A page handed to the pool after it closed (or waiting for a worker when it did): the crawl
+    is ending."""
+
+
+def _observation(body: str | bytes, content_type: str | None = None) -> list | None:
+    """The learner's :func:`~pipelines.template.observation` of a page (None: it cannot be read)."""
+    try:
+        if isinstance(body, bytes):
+            body, _ = page_text(body, content_type)
+        return observation(body)
+    except Exception:  # noqa: BLE001 - a page the learner cannot parse teaches nothing
+        return None
+
+
 def _serve(conn: Connection) -> None:
-    """A worker's loop: receive a job, extract, send the result; exit at end-of-file."""
+    """A worker's loop: receive a job, answer it; exit at end-of-file.
+
+    Jobs: ``("observe", body, content_type)`` -> ``("done", observation or None)``;
+    ``("extract", site, update, kwargs)`` -> ``("done", result)``; ``("learn", site, None,
+    kwargs)`` -> ``("observed", observation or None)``, then the crawl sends the template's
+    ``update`` (it has learned from the page), then -> ``("done", result)``.
+    """
     templates: dict[str, SiteTemplate] = {}
     conn.send("ready")
     while True:
         try:
             job = conn.recv()
+            if job[0] == "observe":
+                conn.send(("done", _observation(job[1], job[2])))
+                continue
+            kind, site, update, kwargs = job
+            if kind == "learn":
+                conn.send(("observed", _observation(kwargs["body"])))
+                update = conn.recv()
         except (EOFError, OSError):
             return  # the crawl's process is gone (or closed us): nothing left to do
         # update: what the site's replica lacks (or None: it is up to date); False: no template
-        site, update, kwargs = job
         if update:
             templates[site] = SiteTemplate.replica(site, update, templates.get(site))
         try:
@@ -63,7 +101,7 @@ def _serve(conn: Connection) -> None:
         except Exception as exc:  # noqa: BLE001 - one bad page must not end the worker
             result = empty_result(kwargs.get("url", ""), "error")
             result["error"] = repr(exc)
-        conn.send(result)
+        conn.send(("done", result))
 
 
 class _Worker:
@@ -107,7 +145,8 @@ class ExtractionWorkers:
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError(f"size={size}: at least one worker")
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        # Free workers; after close(), _CLOSED, which each waiter puts back for the next one.
+        self._idle: queue.SimpleQueue[_Worker | object] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -128,36 +167,91 @@ class ExtractionWorkers:
         worker.stop(kill=kill)
 
     def extract(
-        self, site: str, template: SiteTemplate | None, *, timeout: float, **kwargs: Any
+        self,
+        site: str,
+        template: SiteTemplate | None,
+        *,
+        timeout: float,
+        learn: Callable[[list | None], None] | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """:func:`~pipelines.extract.extract_article` of ``kwargs`` (``body``, ``url`` ...) in a
-        worker, never longer than ``timeout`` seconds once the worker has the page."""
-        if self._closed:
-            raise RuntimeError("the extraction workers are closed")
-        worker = self._idle.get()
+        worker, never longer than ``timeout`` seconds once the worker has the page.
+
+        ``learn``: called (in this thread) with the page's observation, made by the worker,
+        before the worker extracts: the page is stripped with ``template`` as it is once learned
+        from the page itself, as in the crawl's own process (``template`` is required)."""
+        url = kwargs.get("url", "")
+        job = {**kwargs, "timeout": timeout}
+
+        def update(worker: _Worker) -> tuple | bool | None:
+            if template is None:
+                return False
+            version, changes = template.replica_update(worker.templates.get(site))
+            worker.templates[site] = version
+            return changes
+
+        if learn is None:
+            first = lambda worker: ("extract", site, update(worker), job)  # noqa: E731
+            between = None
+        else:
+            first = lambda _worker: ("learn", site, None, job)  # noqa: E731
+
+            def between(worker: _Worker, blocks: list | None) -> tuple | bool | None:
+                learn(blocks)
+                return update(worker)
+
+        return self._run(first, timeout, url, lambda why: empty_result(url, why), between)
+
+    def observe(
+        self, body: str | bytes, *, timeout: float, content_type: str | None = None, url: str = ""
+    ) -> list | None:
+        """:func:`pipelines.template.observation` of a page (its text, or its bytes decoded with
+        the charset of ``content_type``) made in a worker; None if it cannot be read or took
+        longer than ``timeout``."""
+        first = lambda _worker: ("observe", body, content_type)  # noqa: E731
+        return self._run(first, timeout, url, lambda _why: None)
+
+    def _run(self, first, timeout: float, url: str, failed, between=None):
+        """Send ``first(worker)`` to a free worker and answer its ``observed`` message with
+        ``between(worker, observation)``; the worker's result, or ``failed("error" |
+        "timeout")`` when it died or overran (it is killed and replaced)."""
+        worker = self._take()
         try:
             worker.wait_started()
-            update: tuple | bool | None = False
-            if template is not None:
-                version, update = template.replica_update(worker.templates.get(site))
-                worker.templates[site] = version
-            started = time.monotonic()
-            worker.conn.send((site, update, {**kwargs, "timeout": timeout}))
+            message = first(worker)
+            deadline = time.monotonic() + timeout
+            worker.conn.send(message)
             # extract_article keeps to its deadline between stages; the rest is the stage that
             # overran, which only killing the worker stops.
-            if worker.conn.poll(timeout + max(0.0, started - time.monotonic())):
-                result = worker.conn.recv()
-                self._idle.put(worker)
-                return result
+            while worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                kind, answer = worker.conn.recv()
+                if kind == "done":
+                    self._idle.put(worker)
+                    return answer
+                worker.conn.send(between(worker, answer))
         except (EOFError, OSError, RuntimeError) as exc:
-            log.warning("clean.worker_failed", error=repr(exc), url=kwargs.get("url"))
-            self._retire(worker, kill=True)
-            self._idle.put(self._start())
-            return empty_result(kwargs.get("url", ""), "error")
+            if not self._closed:  # (closing stops every worker: not a failure)
+                log.warning("clean.worker_failed", error=repr(exc), url=url)
+            self._replace(worker)
+            return failed("error")
         self.killed += 1
+        self._replace(worker)
+        return failed("timeout")
+
+    def _take(self) -> _Worker:
+        """A free worker; WorkersClosed once the pool is closed, also in a thread that was waiting
+        for one when it closed (no worker is started after close())."""
+        worker = self._idle.get() if not self._closed else _CLOSED
+        if worker is _CLOSED:
+            self._idle.put(_CLOSED)  # wake the next waiter too
+            raise WorkersClosed("the extraction workers are closed")
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
         self._retire(worker, kill=True)
-        self._idle.put(self._start())
-        return empty_result(kwargs.get("url", ""), "timeout")
+        if not self._closed:  # a worker started after close() would outlive the crawl
+            self._idle.put(self._start())
 
     def wait_ready(self) -> None:
         """Block until every idle worker has started (a replacement for a killed one imports
@@ -165,9 +259,13 @@ class ExtractionWorkers:
         workers = []
         for _ in range(self.size):
             try:
-                workers.append(self._idle.get(timeout=_START_TIMEOUT))
+                worker = self._idle.get(timeout=_START_TIMEOUT)
             except queue.Empty:
                 break
+            if worker is _CLOSED:
+                self._idle.put(_CLOSED)
+                break
+            workers.append(worker)
         try:
             for worker in workers:
                 worker.wait_started()
@@ -183,6 +281,7 @@ class ExtractionWorkers:
             self._all.clear()
         for worker in workers:
             worker.stop()
+        self._idle.put(_CLOSED)
 
 
 if __name__ == "__main__":

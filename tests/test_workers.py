@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.extract import extract_article
-from pipelines.template import SiteTemplate
+from pipelines.template import SiteTemplate, observation
 from pipelines.workers import ExtractionWorkers
 
 pytestmark = pytest.mark.fast
@@ -87,6 +87,77 @@ def test_a_template_learning_along_strips_in_the_worker_as_in_process(workers):
     held = next(iter(workers._all)).templates["farm-live"]
     assert held == version  # the worker holds the latest
     assert template.replica_update(held) == (version, None)  # and is sent nothing more
+
+
+def test_a_page_observed_in_a_worker_teaches_the_template_what_it_would_here(workers):
+    """The crawl's process learns from what a worker parsed (no page parsed in the crawl's
+    process): the template learned that way is the one learned in process."""
+    here, there = SiteTemplate("farm", min_pages=3), SiteTemplate("farm", min_pages=3)
+    for i, page in enumerate(FARM):
+        body = page.read_bytes()  # as fetched: the worker decodes it as the crawl would
+        blocks = workers.observe(body, timeout=30, content_type="text/html", url=f"u{i}")
+        assert blocks == observation(body.decode("utf-8"))
+        assert there.learn(blocks, f"http://farm.test/{i}")
+        here.observe(body, f"http://farm.test/{i}")
+    assert there.to_json() == here.to_json() and there.ready
+    # a page that overruns its time: None (nothing learned), the worker replaced
+    assert workers.observe(SLOW_PAGE * 4, timeout=0.05) is None
+    assert workers.observe(FARM[0].read_text(), timeout=30) == observation(FARM[0].read_text())
+
+
+def test_learn_then_extract_in_one_job_is_observe_then_extract_in_process(workers):
+    """The crawl's usual job once a site's template is known: the worker reads the page for the
+    learner, the crawl learns, the worker strips with the template as it is after that page. The
+    articles and the learned template are those of learning then extracting in process."""
+    here, there = SiteTemplate("farm", min_pages=2), SiteTemplate("farm", min_pages=2)
+    texts = [page.read_text(encoding="utf-8") for page in FARM]
+    for i, text in enumerate(texts[:2]):
+        here.observe(text, f"http://farm.test/{i}")
+        there.observe(text, f"http://farm.test/{i}")
+    learned: list[int] = []
+
+    def learn(blocks):
+        learned.append(len(blocks))
+        there.learn(blocks, f"http://farm.test/{len(learned) + 1}")
+
+    for i, text in enumerate(texts[2:], start=2):
+        here.observe(text, f"http://farm.test/{i}")
+        expected = extract_article(text, URL, template=here)
+        got = workers.extract("farm", there, timeout=30, learn=learn, body=text, url=URL)
+        assert got == expected, FARM[i].name
+    assert len(learned) == len(texts) - 2 and all(learned)
+    assert there.to_json() == here.to_json()
+
+
+def test_closing_wakes_every_thread_waiting_for_a_worker():
+    """The crawl closes the pool while pages still wait for a worker (a shutdown mid-crawl): each
+    waiting call ends with an error at once, none waits forever, no worker is left running."""
+    pool = ExtractionWorkers(1)
+    pool.extract("farm", None, timeout=30, body=FARM[0].read_bytes(), url=URL)
+    outcomes: list[str] = []
+
+    def call(kind: str) -> None:
+        try:
+            if kind == "extract":
+                pool.extract("farm", None, timeout=30, body=SLOW_PAGE, url=URL)
+            else:
+                pool.observe(FARM[1].read_text(), timeout=30)
+            outcomes.append("done")
+        except RuntimeError:
+            outcomes.append("closed")
+
+    threads = [threading.Thread(target=call, args=(k,)) for k in ("extract", "observe", "observe")]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # one holds the worker with a slow page, two wait for it
+    processes = [w.process for w in pool._all]
+    pool.close()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads), "a thread still waits for a worker"
+    assert outcomes.count("closed") >= 2, outcomes
+    assert all(p.poll() is not None for p in processes)
+    assert not pool._all  # nothing started after close()
 
 
 def test_a_worker_killed_from_outside_is_replaced(workers):
