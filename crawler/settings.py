@@ -171,9 +171,11 @@ CLEAN_MIN_WORDS = 30  # fewer words of main text: not an article
 # Where main text is in doubt: "balanced" (measured best on the dev set and on older pages alike),
 # "precision" (nothing around the article's core), "recall" (no trim to the core: half the CPU)
 CLEAN_FAVOR = "balanced"
-# Worker processes that extract articles (a page past CLEAN_TIMEOUT has its worker killed and
-# replaced); 0: threads of the crawl's process, where an overrunning page cannot be stopped.
-CLEAN_WORKERS = 1
+# Worker processes that read pages for the template learner and extract articles (a page past
+# CLEAN_TIMEOUT has its worker killed and replaced): one per core the crawl may run on, at most 4
+# (the crawl's own process is one core: more workers would wait for it); 0: threads of the crawl's
+# process, where an overrunning page cannot be stopped.
+CLEAN_WORKERS = min(len(os.sched_getaffinity(0)), 4)
 CLEAN_TEMPLATE_MIN_PAGES = 5  # pages of a site seen before its articles are cleaned
 CLEAN_HOLD_TIMEOUT = 30.0  # longest an article waits for its site's template, in seconds
 CLEAN_HOLD_MAX = 200  # most articles held at once (memory bound)
