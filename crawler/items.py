@@ -40,6 +40,8 @@ class ArticleItem(scrapy.Item):
     body = scrapy.Field()
     word_count = scrapy.Field()
     extractor_version = scrapy.Field()
+    # the body's MinHash, made by the extraction worker for dedupe (pipelines.minhash); not exported
+    body_signature = scrapy.Field()
 
     # dedupe (pipelines.dedupe)
     story_id = scrapy.Field()

@@ -98,6 +98,7 @@ class CleanPipeline:
         self.min_words = int_setting(settings, "CLEAN_MIN_WORDS")
         self.favor = choice_setting(settings, "CLEAN_FAVOR", FAVOR_MODES)
         self.worker_count = int_setting(settings, "CLEAN_WORKERS")
+        self.sign = self._dedupe_signing(settings) if self.worker_count else None
         self._workers: ExtractionWorkers | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -126,6 +127,19 @@ class CleanPipeline:
             int_setting(settings, name)
         for name in ("CLEAN_TIMEOUT", "CLEAN_HOLD_TIMEOUT"):
             float_setting(settings, name)
+
+    @staticmethod
+    def _dedupe_signing(settings) -> tuple[int, int] | None:
+        """(permutations, shingle size) with which the workers sign each body for the dedupe
+        pipeline, when it is on (else None: no signing)."""
+        for component, order in settings.getwithbase("ITEM_PIPELINES").items():
+            name = component if isinstance(component, str) else getattr(component, "__name__", "")
+            if name.rsplit(".", 1)[-1] == "DedupePipeline" and order is not None:
+                return (
+                    int_setting(settings, "DEDUPE_NUM_PERM", minimum=16),
+                    int_setting(settings, "DEDUPE_SHINGLE_SIZE", minimum=1),
+                )
+        return None
 
     @classmethod
     def from_crawler(cls, crawler) -> CleanPipeline:
@@ -332,6 +346,8 @@ class CleanPipeline:
         for field in FIELDS:
             if field != "url":
                 item[field] = result[field]
+        if result.get("body_signature"):
+            item["body_signature"] = result["body_signature"]
         self.stats.inc_value("clean/articles")
         return item
 
@@ -367,7 +383,7 @@ class CleanPipeline:
                 else:
                     call = functools.partial(
                         pool.extract, site, self.templates[site], timeout=self.timeout,
-                        body=html, url=url, **options,
+                        body=html, url=url, sign=self.sign, **options,
                     )  # fmt: skip
                 killed = pool.killed
                 answer = await asyncio.get_running_loop().run_in_executor(self._executor, call)
@@ -409,6 +425,7 @@ class CleanPipeline:
             learn=functools.partial(self._learn, site, url),
             body=text,
             url=url,
+            sign=self.sign,
             **options,
         )
         return text, encoding, result

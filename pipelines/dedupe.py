@@ -30,15 +30,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
 import trafilatura
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -54,6 +52,9 @@ from crawler.dedupe_state import DedupeState, parse_duration
 from crawler.peers import CrawlPeers
 from crawler.urls import UrlCanonicalizer
 from pipelines.decode import NotHtml, page_text
+from pipelines.minhash import SCHEME, SEED, MinHasher, checksum, shingles
+
+__all__ = ["DedupePipeline", "Signer", "StoryIndex", "shingles", "story_id_for"]
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -67,49 +68,31 @@ DEFAULT_NUM_PERM = project_defaults().getint("DEDUPE_NUM_PERM")
 DEFAULT_SHINGLE_SIZE = project_defaults().getint("DEDUPE_SHINGLE_SIZE")
 MODES = ("flag", "drop")
 
-# Stored with every signature: values from another scheme, seed or size cannot be compared.
-SCHEME = "affine32"
-SEED = 1
 STORY_LOG = "stories"  # the crawl's log of signatures and its lock (crawler.peers)
-
-# Han, kana and Thai are written without spaces between words: each character is a token there.
-_TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
-
-
-def shingles(text: str, size: int = DEFAULT_SHINGLE_SIZE) -> set[bytes]:
-    """Overlapping ``size``-word sequences of ``text``, case and accents folded."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    words = _TOKEN_RE.findall(text)
-    if len(words) <= size:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
 
 
 class Signer:
-    """Text -> MinHash signature (``LeanMinHash``); permutations are drawn once, not per text."""
+    """Text -> MinHash signature (``LeanMinHash``), the values made by
+    :class:`pipelines.minhash.MinHasher` (datasketch's ``affine32`` values, without importing it in
+    the extraction workers, which sign the bodies they extract)."""
 
     def __init__(
         self, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEFAULT_SHINGLE_SIZE
     ) -> None:
         self.num_perm = num_perm
         self.shingle_size = shingle_size
-        self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+        self._hasher = MinHasher(num_perm, shingle_size)
 
     def sign(self, text: str) -> LeanMinHash | None:
         """The signature of ``text``, or None when it has no words."""
-        grams = shingles(text, self.shingle_size)
-        if not grams:
+        values = self._hasher.values(text)
+        if values is None:
             return None
-        mh = MinHash(
-            num_perm=self.num_perm, seed=SEED, permutations=self._permutations, scheme=SCHEME
-        )
-        mh.update_batch(grams)
-        return LeanMinHash(mh)
+        return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
     def encode(self, sig: LeanMinHash) -> str:
         """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
-        raw = np.asarray(sig.hashvalues, dtype="<u4").tobytes()
-        return f"{SCHEME}:{SEED}:{base64.b64encode(raw).decode()}"
+        return self._hasher.encode(sig.hashvalues)
 
     def decode(self, text: str) -> LeanMinHash | None:
         """The signature stored by ``encode``; None if it was made with other parameters."""
@@ -247,7 +230,9 @@ class DedupePipeline:
             if variant:
                 self.state.mark_archived(self.canonicalize(variant))
 
-        sig = await maybe_deferred_to_future(threads.deferToThread(self._sign, item))
+        sig = self._given_signature(item)
+        if sig is None:
+            sig = await maybe_deferred_to_future(threads.deferToThread(self._sign, item))
         # No await from here on: query and insert are one step, so two copies processed at once
         # cannot both found a story. Other processes of the crawl: the same, under their lock.
         if self.peers is None:
@@ -270,6 +255,17 @@ class DedupePipeline:
 
     def _sign(self, item: Any) -> LeanMinHash | None:
         return self.signer.sign(main_text(item))
+
+    def _given_signature(self, item: Any) -> LeanMinHash | None:
+        """The body's signature as the extraction worker made it (``body_signature``), if it is
+        the signature of the body as it is now, made with this crawl's parameters."""
+        given = item.get("body_signature")
+        body = item.get("body")
+        if not given or not body or given.get("of") != checksum(body):
+            return None
+        if given.get("shingle_size") != self.signer.shingle_size:
+            return None
+        return self.signer.decode(given["h"])
 
     def _assign(self, url: str, sig: LeanMinHash | None, item: Any) -> tuple[str, dict | None]:
         """(story id, first capture of the story or None if this is it) for the article at url."""

@@ -27,7 +27,8 @@ from crawler.extensions.archive import WarcArchive
 
 log = structlog.get_logger(__name__)
 
-_NOT_EXPORTED = ("html", "encoding", "content_type")  # the page is in its response record
+# The page is in its response record; the body's signature is the dedupe pipeline's.
+_NOT_EXPORTED = ("html", "encoding", "content_type", "body_signature")
 
 
 class ExportPipeline:

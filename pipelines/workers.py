@@ -43,6 +43,7 @@ import structlog
 
 from pipelines.decode import page_text
 from pipelines.extract import empty_result, extract_article
+from pipelines.minhash import MinHasher, body_signature
 from pipelines.template import SiteTemplate, observation
 
 log = structlog.get_logger(__name__)
@@ -79,6 +80,7 @@ def _serve(conn: Connection) -> None:
     ``update`` (it has learned from the page), then -> ``("done", result)``.
     """
     templates: dict[str, SiteTemplate] = {}
+    hashers: dict[tuple[int, int], MinHasher] = {}
     conn.send("ready")
     while True:
         try:
@@ -95,9 +97,15 @@ def _serve(conn: Connection) -> None:
         # update: what the site's replica lacks (or None: it is up to date); False: no template
         if update:
             templates[site] = SiteTemplate.replica(site, update, templates.get(site))
+        # sign: (permutations, shingle size) of the dedupe pipeline, which takes the body's
+        # signature from here rather than shingle and hash it in the crawl's process
+        sign = kwargs.pop("sign", None)
         try:
             template = templates.get(site) if update is not False else None
             result = extract_article(template=template, **kwargs)
+            if sign and result["is_article"]:
+                hasher = hashers.get(sign) or hashers.setdefault(sign, MinHasher(*sign))
+                result["body_signature"] = body_signature(hasher, result["body"])
         except Exception as exc:  # noqa: BLE001 - one bad page must not end the worker
             result = empty_result(kwargs.get("url", ""), "error")
             result["error"] = repr(exc)

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 import pytest
 
 from pipelines.dedupe import Signer, main_text
-from tests.helpers import REDIS_URL
+from tests.helpers import REDIS_URL, project_settings
 from tests.local_site import LocalSite, Page
 from tests.syndication_corpus import build_sites, ground_truth, pairwise_precision_recall
 
@@ -225,3 +225,50 @@ def test_uncleaned_copy_in_a_legacy_charset_reads_as_the_same_story():
     copy = {"html": page.encode("windows-1251"), "content_type": "text/html; charset=windows-1251"}
     assert paragraphs[0] in main_text(original)
     assert main_text(copy) == main_text(original)
+
+
+@pytest.mark.parametrize(("num_perm", "size"), [(128, 5), (64, 3), (256, 1)])
+def test_signatures_made_without_datasketch_are_datasketchs(num_perm, size):
+    """The extraction workers sign bodies with pipelines.minhash (no datasketch import there):
+    the values must be datasketch's own, or signatures stored by earlier crawls (and the LSH index)
+    would no longer match."""
+    from datasketch import LeanMinHash, MinHash
+
+    from pipelines.minhash import SCHEME, SEED, MinHasher, shingles
+
+    texts = [
+        "The council approved the budget by a vote of seven to two on Tuesday evening. " * 4,
+        "Городской совет утвердил новый план строительства велосипедных дорожек.",
+        "東京都は新しい自転車道の計画を発表しました。工事は秋に始まります。",
+        "one two",
+    ]
+    ours = MinHasher(num_perm, size)
+    for text in texts:
+        reference = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+        reference.update_batch(shingles(text, size))
+        expected = Signer(num_perm, size).encode(LeanMinHash(reference))
+        assert ours.signature(text) == expected, text[:20]
+    assert ours.signature("") is None and ours.signature(" ... ") is None
+
+
+def test_a_body_changed_after_its_signature_was_made_is_compared_by_its_new_text(tmp_path):
+    """A worker signs the body it extracted and dedupe takes that signature; a pipeline between
+    the cleaner and dedupe that rewrites the body makes it stale: dedupe signs the new text."""
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.dedupe import DedupePipeline
+    from pipelines.minhash import MinHasher, body_signature
+
+    story = " ".join(
+        f"Paragraph {n} of the council story says the budget passed by seven votes to two."
+        for n in range(12)
+    )
+    crawler = get_crawler(settings_dict=project_settings(STATE_DIR=str(tmp_path)))
+    pipeline = DedupePipeline.from_crawler(crawler)
+    signer = pipeline.signer
+    signed = {"body": story, "body_signature": body_signature(MinHasher(128, 5), story)}
+    assert pipeline._given_signature(signed).jaccard(signer.sign(story)) == 1.0
+    rewritten = {**signed, "body": story + " Reporting by the wire."}
+    assert pipeline._given_signature(rewritten) is None  # signed again, from the new body
+    other_size = {**signed, "body_signature": body_signature(MinHasher(128, 3), story)}
+    assert pipeline._given_signature(other_size) is None

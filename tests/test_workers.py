@@ -179,3 +179,17 @@ def test_closed_workers_leave_no_process():
     processes = [w.process for w in pool._all]
     pool.close()
     assert all(p.poll() is not None for p in processes)
+
+
+def test_a_worker_signs_the_body_it_extracted_as_dedupe_would(workers):
+    """With ``sign`` the worker also makes the body's MinHash, so the crawl's process does not
+    shingle and hash it again: the signature is the dedupe pipeline's own for that body."""
+    from pipelines.dedupe import Signer
+
+    signer = Signer(128, 5)
+    body = FARM[0].read_bytes()
+    result = workers.extract("farm", None, timeout=30, body=body, url=URL, sign=(128, 5))
+    assert result["is_article"]
+    assert result["body_signature"]["h"] == signer.encode(signer.sign(result["body"]))
+    plain = workers.extract("farm", None, timeout=30, body=body, url=URL)
+    assert "body_signature" not in plain and plain["body"] == result["body"]

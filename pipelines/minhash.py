@@ -1,0 +1,100 @@
+"""MinHash signatures of article text: datasketch's ``affine32`` values, made with numpy alone.
+
+The dedupe pipeline compares stories by MinHash (:mod:`pipelines.dedupe`, datasketch's LSH). The
+signature of an article's body is made where the body is made, in an extraction worker
+(:mod:`pipelines.workers`), so the crawl's process does not shingle and hash every body again.
+Importing datasketch costs a process about 50 MB (its LSH imports scipy), so this module makes the
+same values with numpy: SHA-1 of each shingle (its first 4 bytes, little-endian), the MurmurHash3
+finalizer, then ``a * h + b mod 2**32`` per permutation, with ``a`` and ``b`` drawn as datasketch
+draws them from the seed. A test checks the values against datasketch's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import struct
+import unicodedata
+import zlib
+from typing import Any
+
+import numpy as np
+
+# Stored with every signature: values from another scheme, seed or size cannot be compared.
+SCHEME = "affine32"
+SEED = 1
+
+# Han, kana and Thai are written without spaces between words: each character is a token there.
+_TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
+_SHA1_PREFIX = struct.Struct("<I")
+_MAX = np.uint32(0xFFFFFFFF)
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Overlapping ``size``-word sequences of ``text``, case and accents folded."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    words = _TOKEN_RE.findall(text)
+    if len(words) <= size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer (a bijection), element-wise; products wrap mod 2**32."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+class MinHasher:
+    """Text -> MinHash values (``num_perm`` uint32), permutations drawn once from the seed."""
+
+    def __init__(self, num_perm: int, shingle_size: int, seed: int = SEED) -> None:
+        self.num_perm = num_perm
+        self.shingle_size = shingle_size
+        self.seed = seed
+        gen = np.random.RandomState(seed)
+        # as datasketch draws them: an odd a (a bijection mod 2**32), then b
+        self.a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        self.b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+
+    def values(self, text: str) -> np.ndarray | None:
+        """The signature of ``text`` (uint32 values), or None when it has no words."""
+        grams = shingles(text, self.shingle_size)
+        if not grams:
+            return None
+        hv = np.fromiter(
+            (_SHA1_PREFIX.unpack_from(hashlib.sha1(g, usedforsecurity=False).digest())[0]
+             for g in grams),
+            dtype=np.uint32, count=len(grams),
+        ).reshape(-1, 1)  # fmt: skip
+        permuted = _fmix32(hv) * self.a + self.b
+        return np.minimum(permuted.min(axis=0), _MAX)
+
+    def encode(self, values: np.ndarray) -> str:
+        """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
+        raw = np.asarray(values, dtype="<u4").tobytes()
+        return f"{SCHEME}:{self.seed}:{base64.b64encode(raw).decode()}"
+
+    def signature(self, text: str) -> str | None:
+        """:meth:`encode` of :meth:`values`: what :mod:`pipelines.dedupe` stores and reads."""
+        values = self.values(text)
+        return None if values is None else self.encode(values)
+
+
+def checksum(body: str) -> int:
+    """What a :func:`body_signature` was made from (CRC-32 of the text)."""
+    return zlib.crc32(body.encode("utf-8", "surrogatepass"))
+
+
+def body_signature(hasher: MinHasher, body: str) -> dict[str, Any] | None:
+    """An article body's signature, made where the body is made (an extraction worker), for the
+    dedupe pipeline: the encoded values, the shingle size, and the body's :func:`checksum` (a
+    signature is used only with the body it was made from). None when the body has no words."""
+    encoded = hasher.signature(body) if body else None
+    if encoded is None:
+        return None
+    return {"h": encoded, "shingle_size": hasher.shingle_size, "of": checksum(body)}
