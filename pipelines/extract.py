@@ -37,6 +37,7 @@ import math
 import re
 import sys
 import time
+from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
@@ -50,7 +51,7 @@ from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPAT
 from crawler.config import project_defaults
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
-from pipelines.template import SiteTemplate
+from pipelines.template import Block, SiteTemplate, iter_blocks
 from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
 
 EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
@@ -487,6 +488,7 @@ def extract_article(
     timeout: float = DEFAULT_TIMEOUT,
     min_words: int = DEFAULT_MIN_WORDS,
     favor: str = "balanced",
+    observe: Callable[[list[Block]], SiteTemplate | None] | None = None,
 ) -> dict[str, Any]:
     """Every article field of one page, plus ``is_article`` and ``skip_reason``.
 
@@ -494,6 +496,10 @@ def extract_article(
     page's ``<meta>``, then detection) or as already-decoded text. ``template`` is the site's learned
     template; ``hints`` what a feed or news sitemap said of the page (used where the page is silent).
     ``favor`` is ``balanced``, ``precision`` or ``recall`` (see the module's docstring).
+    ``observe``: called with the page's template blocks (:func:`~pipelines.template.iter_blocks`)
+    as soon as it is parsed, before anything is cut; it returns the template to strip the page
+    with (the learner's, once it has learned from this page), which replaces ``template``, and
+    the page's blocks are not cut again for stripping. Not called for a page that never parses.
     Never raises on bad input: a page that cannot be cleaned comes back with ``is_article`` False and
     a ``skip_reason`` (``too_large``, ``not_html``, ``empty``, ``timeout``, ``no_text``,
     ``too_short``, ``index_page``).
@@ -506,7 +512,7 @@ def extract_article(
     deadline = time.monotonic() + timeout
     try:
         return _extract(
-            body, url, declared_encoding, template, hints or {}, deadline, min_words, favor
+            body, url, declared_encoding, template, hints or {}, deadline, min_words, favor, observe
         )
     except NotHtml:
         return empty_result(url, "not_html")
@@ -520,9 +526,21 @@ def _check(deadline: float) -> None:
 
 
 def _extract(
-    body, url, declared_encoding, template, hints, deadline, min_words, favor="balanced"
+    body,
+    url,
+    declared_encoding,
+    template,
+    hints,
+    deadline,
+    min_words,
+    favor="balanced",
+    observe=None,
 ) -> dict[str, Any]:
     tree, encoding, html_text = parse_page(body, declared_encoding=declared_encoding)
+    blocks = None
+    if observe is not None and tree is not None:
+        blocks = list(iter_blocks(tree))
+        template = observe(blocks)
     if tree is None or tree.find("body") is None:
         return empty_result(url, "empty")
     _check(deadline)
@@ -545,7 +563,7 @@ def _extract(
     result["encoding"] = encoding
     link_texts = _link_texts(tree)
     _check(deadline)
-    text = _body_text(tree, html_text, url, template, favor)
+    text = _body_text(tree, html_text, url, template, favor, blocks)
     _check(deadline)
     text = _drop_title_line(text, result["title"])
     text = _drop_trailing_links(text, link_texts)
@@ -563,9 +581,11 @@ def _extract(
     return result
 
 
-def unwrap_layout_tables(tree: etree._Element) -> None:
+def unwrap_layout_tables(tree: etree._Element) -> int:
     """Tables that lay out a page (a cell holds paragraphs) become plain blocks, so the story in a
-    cell reads as its paragraphs, not as one table row with the menus and the byline beside it."""
+    cell reads as its paragraphs, not as one table row with the menus and the byline beside it.
+    Returns how many tables were unwrapped."""
+    unwrapped = 0
     for table in reversed(list(tree.iter("table"))):  # nested tables first
         rows = table.xpath("./tr | ./*[self::tbody or self::thead or self::tfoot]/tr")
         cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
@@ -575,6 +595,8 @@ def unwrap_layout_tables(tree: etree._Element) -> None:
             continue
         for el in [table, *table.xpath("./tbody | ./thead | ./tfoot"), *rows, *cells]:
             el.tag = "div"
+        unwrapped += 1
+    return unwrapped
 
 
 def _mostly_links(cell: etree._Element) -> bool:
@@ -589,14 +611,20 @@ def _own_paragraphs(cell: etree._Element, table: etree._Element) -> int:
 
 
 def _body_text(
-    tree, html_text: str, url: str, template: SiteTemplate | None, favor: str = "balanced"
+    tree,
+    html_text: str,
+    url: str,
+    template: SiteTemplate | None,
+    favor: str = "balanced",
+    blocks: list[Block] | None = None,
 ) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
-    unwrap_layout_tables(tree)
+    if unwrap_layout_tables(tree):
+        blocks = None  # tables became blocks: the page's blocks are cut again
     visible = visible_text_length(tree)
     navigation = navigation_lines(tree)
     if template is not None:
-        template.strip(tree)
+        template.strip(tree, blocks)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
     unmark_small_containers(tree, visible)

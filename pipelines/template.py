@@ -186,14 +186,12 @@ def iter_blocks(root: etree._Element) -> Iterator[Block]:
                 if tag == "a":
                     link_chars += len(text.strip())
             elif tag in INLINE_TAGS and not _has_block(child):
-                text = child.text_content() if tag != "br" else " "
+                text = _inline_text(child) if tag != "br" else " "
                 pieces.append(text)
                 if tag == "a":
                     link_chars += len(text.strip())
                 else:
-                    link_chars += sum(
-                        len((a.text_content() or "").strip()) for a in child.iter("a")
-                    )
+                    link_chars += sum(len(_inline_text(a).strip()) for a in child.iter("a"))
             else:
                 children.append(child)
             pieces.append(child.tail or "")
@@ -204,10 +202,32 @@ def iter_blocks(root: etree._Element) -> Iterator[Block]:
 
 
 def _has_block(el: etree._Element) -> bool:
-    for sub in el.iterdescendants():
-        if isinstance(sub.tag, str) and sub.tag not in INLINE_TAGS:
+    """Whether an inline element holds a block element (script, style and the like do not count:
+    a page reads the same with them stripped, as extraction strips them)."""
+    stack = list(el)
+    while stack:
+        sub = stack.pop()
+        tag = sub.tag
+        if not isinstance(tag, str) or tag in SKIP_TAGS:
+            continue
+        if tag not in INLINE_TAGS:
             return True
+        stack.extend(sub)
     return False
+
+
+def _inline_text(el: etree._Element) -> str:
+    """An inline element's text as a reader sees it: its ``text_content()`` less what script,
+    style and the like hold (their tails are text)."""
+    if not len(el):
+        return el.text or ""
+    parts = [el.text or ""]
+    for sub in el:
+        tag = sub.tag
+        if isinstance(tag, str) and tag not in SKIP_TAGS:
+            parts.append(_inline_text(sub))
+        parts.append(sub.tail or "")
+    return "".join(parts)
 
 
 def parse(page: str | bytes | etree._Element) -> etree._Element:
@@ -222,7 +242,12 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
 def observation(page: str | bytes | etree._Element) -> list[tuple[str, str, int, int]]:
     """What the learner takes from a page: (key, path, characters, link characters) of each of
     its blocks. Small and picklable: a worker process parses the page, the crawl learns."""
-    return [(b.key, b.path, len(b.text), b.link_chars) for b in iter_blocks(parse(page))]
+    return observed(iter_blocks(parse(page)))
+
+
+def observed(blocks) -> list[tuple[str, str, int, int]]:
+    """:func:`observation` of a page whose blocks are cut already."""
+    return [(b.key, b.path, len(b.text), b.link_chars) for b in blocks]
 
 
 class SiteTemplate:
@@ -346,13 +371,16 @@ class SiteTemplate:
             return block.link_density >= 0.5 or seen_on >= 2 or len(block.text) < 40
         return False
 
-    def strip(self, root: etree._Element) -> int:
-        """Remove the template's blocks from a parsed page in place; returns how many went."""
+    def strip(self, root: etree._Element, blocks: list[Block] | None = None) -> int:
+        """Remove the template's blocks from a parsed page in place; returns how many went.
+        ``blocks``: the page's :func:`iter_blocks`, when the caller has them already."""
         with self._lock:
             if not self.ready:
                 return 0
             paths = self.template_paths()
-            doomed = [b.element for b in iter_blocks(root) if self.is_template(b, paths)]
+            if blocks is None:
+                blocks = list(iter_blocks(root))
+            doomed = [b.element for b in blocks if self.is_template(b, paths)]
         for el in doomed:
             _remove_own_text(el)
         return len(doomed)

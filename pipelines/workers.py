@@ -20,7 +20,7 @@ page: :meth:`ExtractionWorkers.observe` returns a page's
 :func:`~pipelines.template.observation` (what the learner takes from it), and
 :meth:`ExtractionWorkers.extract` with ``learn`` first sends the page's observation back, lets the
 crawl learn from it, then extracts with the template as it is after that page — what the crawl's
-own process does, with the page sent and decoded once.
+own process does, with the page sent, parsed and cut into blocks once.
 
 A worker whose parent dies reads end-of-file on its pipe and exits.
 """
@@ -44,7 +44,7 @@ import structlog
 from pipelines.decode import page_text
 from pipelines.extract import empty_result, extract_article
 from pipelines.minhash import MinHasher, body_signature
-from pipelines.template import SiteTemplate, observation
+from pipelines.template import SiteTemplate, observation, observed
 
 log = structlog.get_logger(__name__)
 
@@ -89,27 +89,55 @@ def _serve(conn: Connection) -> None:
                 conn.send(("done", _observation(job[1], job[2])))
                 continue
             kind, site, update, kwargs = job
-            if kind == "learn":
-                conn.send(("observed", _observation(kwargs["body"])))
-                update = conn.recv()
         except (EOFError, OSError):
             return  # the crawl's process is gone (or closed us): nothing left to do
-        # update: what the site's replica lacks (or None: it is up to date); False: no template
-        if update:
-            templates[site] = SiteTemplate.replica(site, update, templates.get(site))
+        learning = _Learning(conn, site, templates) if kind == "learn" else None
+        if learning is None:
+            _apply(templates, site, update)
         # sign: (permutations, shingle size) of the dedupe pipeline, which takes the body's
         # signature from here rather than shingle and hash it in the crawl's process
         sign = kwargs.pop("sign", None)
         try:
             template = templates.get(site) if update is not False else None
-            result = extract_article(template=template, **kwargs)
+            observe = learning.observe if learning is not None else None
+            result = extract_article(template=template, observe=observe, **kwargs)
+            if learning is not None and not learning.done:
+                # the page never parsed for extraction: the learner sees it as it would here
+                learning.send(_observation(kwargs["body"]))
             if sign and result["is_article"]:
                 hasher = hashers.get(sign) or hashers.setdefault(sign, MinHasher(*sign))
                 result["body_signature"] = body_signature(hasher, result["body"])
+        except (EOFError, OSError):
+            return
         except Exception as exc:  # noqa: BLE001 - one bad page must not end the worker
             result = empty_result(kwargs.get("url", ""), "error")
             result["error"] = repr(exc)
         conn.send(("done", result))
+
+
+def _apply(templates: dict[str, SiteTemplate], site: str, update) -> SiteTemplate | None:
+    """The site's replica after ``update`` (what it lacks; None: up to date; False: no template)."""
+    if update:
+        templates[site] = SiteTemplate.replica(site, update, templates.get(site))
+    return templates.get(site) if update is not False else None
+
+
+class _Learning:
+    """A ``learn`` job's exchange: the page's blocks, cut once for extraction, go to the crawl as
+    its observation; the template update that comes back (the crawl has learned from the page)
+    is what the page is stripped with."""
+
+    def __init__(self, conn: Connection, site: str, templates: dict[str, SiteTemplate]) -> None:
+        self.conn, self.site, self.templates = conn, site, templates
+        self.done = False
+
+    def send(self, blocks: list | None) -> SiteTemplate | None:
+        self.done = True
+        self.conn.send(("observed", blocks))
+        return _apply(self.templates, self.site, self.conn.recv())
+
+    def observe(self, blocks) -> SiteTemplate | None:
+        return self.send(observed(blocks))
 
 
 class _Worker:
