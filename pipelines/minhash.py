@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import struct
 import unicodedata
 import zlib
 from typing import Any
@@ -27,7 +26,6 @@ SEED = 1
 
 # Han, kana and Thai are written without spaces between words: each character is a token there.
 _TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
-_SHA1_PREFIX = struct.Struct("<I")
 _MAX = np.uint32(0xFFFFFFFF)
 
 
@@ -66,11 +64,10 @@ class MinHasher:
         grams = shingles(text, self.shingle_size)
         if not grams:
             return None
-        hv = np.fromiter(
-            (_SHA1_PREFIX.unpack_from(hashlib.sha1(g, usedforsecurity=False).digest())[0]
-             for g in grams),
-            dtype=np.uint32, count=len(grams),
-        ).reshape(-1, 1)  # fmt: skip
+        sha1 = hashlib.sha1
+        # datasketch's sha1_hash32: the digest's first 4 bytes, little-endian
+        prefixes = b"".join([sha1(g, usedforsecurity=False).digest()[:4] for g in grams])
+        hv = np.frombuffer(prefixes, dtype="<u4").astype(np.uint32).reshape(-1, 1)
         permuted = _fmix32(hv) * self.a + self.b
         return np.minimum(permuted.min(axis=0), _MAX)
 
