@@ -443,7 +443,7 @@ def main_text(tree: etree._Element, url: str | None = None, *, lean: str = "reca
     """Main text of a (template-stripped) tree, paragraphs separated by a blank line; ``lean`` is
     trafilatura's ``recall``, ``precision`` or default (``balanced``) run.
 
-    The tree is consumed (trafilatura prunes it in place).
+    The tree is left as it was: trafilatura (since 1.12) prunes a copy of the tree it is given.
     """
     text = trafilatura.extract(
         tree,
@@ -629,8 +629,8 @@ def _body_text(
     prune_teaser_articles(tree)
     unmark_small_containers(tree, visible)
     headings = section_headings(tree)
-    # The precision-leaning run reads the same pruned page (a C-level copy): the core to trim to.
-    core = "" if favor == "recall" else main_text(deepcopy(tree), url, lean="precision")
+    # The precision-leaning run reads the same pruned page: the core to trim to.
+    core = "" if favor == "recall" else main_text(tree, url, lean="precision")
     text = main_text(tree, url)
     if navigation_share(text, navigation) > _NAV_SHARE:
         text = ""
