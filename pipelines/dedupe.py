@@ -2,9 +2,11 @@
 
 - **Same URL**: an item whose canonical URL was already exported in this crawl is dropped
   (stat ``dedupe/url_duplicates``).
-- **Near-duplicate stories**: MinHash (datasketch) over word shingles of the cleaned ``body``
-  (or, while ``pipelines.clean`` has not run, the page's main text from trafilatura); an
-  in-memory LSH index finds candidates, whose estimated Jaccard similarity decides. A copy of a
+- **Near-duplicate stories**: MinHash over word shingles of the cleaned ``body`` (or, while
+  ``pipelines.clean`` has not run, the page's main text from trafilatura), datasketch's
+  ``affine32`` values made by :mod:`pipelines.minhash` (the extraction worker signs the body it
+  made); an in-memory LSH index (:class:`pipelines.minhash.BandIndex`, datasketch's banding)
+  finds candidates, whose estimated Jaccard similarity decides. A copy of a
   story already seen (another site's template, date, a paragraph trimmed or added) gets the
   story's ``story_id`` and ``duplicate_of`` = the story's first capture
   (``{"canonical_url", "url", "site", "capture", "similarity"}``); a new story gets a new
@@ -12,7 +14,7 @@
   (counted, not exported).
 - **Across crawls**: each article's signature and story id, and each story's first capture, are
   kept in the crawl state (SQLite, or Redis with ``REDIS_URL``); the LSH index is rebuilt in
-  memory from them when the spider opens (datasketch's Redis-backed LSH is ~30x slower per query).
+  memory from them when the spider opens (a Redis-backed LSH is ~30x slower per query).
   Every article passing through is marked archived, so ``crawler.middlewares.refetch`` does not
   fetch it again.
 - **Across the processes of one crawl** (``REDIS_URL``, the same ``ARCHIVE_CRAWL_ID``): each
@@ -36,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import structlog
 import trafilatura
-from datasketch import LeanMinHash, MinHashLSH
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -52,9 +53,16 @@ from crawler.dedupe_state import DedupeState, parse_duration
 from crawler.peers import CrawlPeers
 from crawler.urls import UrlCanonicalizer
 from pipelines.decode import NotHtml, page_text
-from pipelines.minhash import SCHEME, SEED, MinHasher, checksum, shingles
-
-__all__ = ["DedupePipeline", "Signer", "StoryIndex", "shingles", "story_id_for"]
+from pipelines.minhash import (
+    SCHEME,
+    SEED,
+    BandIndex,
+    MinHasher,
+    Signature,
+    checksum,
+    optimal_bands,
+    shingles,  # noqa: F401 - part of this module's interface
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -72,9 +80,9 @@ STORY_LOG = "stories"  # the crawl's log of signatures and its lock (crawler.pee
 
 
 class Signer:
-    """Text -> MinHash signature (``LeanMinHash``), the values made by
-    :class:`pipelines.minhash.MinHasher` (datasketch's ``affine32`` values, without importing it in
-    the extraction workers, which sign the bodies they extract)."""
+    """Text -> MinHash :class:`~pipelines.minhash.Signature`, made by
+    :class:`pipelines.minhash.MinHasher` (datasketch's ``affine32`` values; the extraction workers
+    make the same ones for the bodies they extract)."""
 
     def __init__(
         self, num_perm: int = DEFAULT_NUM_PERM, shingle_size: int = DEFAULT_SHINGLE_SIZE
@@ -83,25 +91,22 @@ class Signer:
         self.shingle_size = shingle_size
         self._hasher = MinHasher(num_perm, shingle_size)
 
-    def sign(self, text: str) -> LeanMinHash | None:
+    def sign(self, text: str) -> Signature | None:
         """The signature of ``text``, or None when it has no words."""
         values = self._hasher.values(text)
-        if values is None:
-            return None
-        return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+        return None if values is None else Signature(values)
 
-    def encode(self, sig: LeanMinHash) -> str:
+    def encode(self, sig: Signature) -> str:
         """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
         return self._hasher.encode(sig.hashvalues)
 
-    def decode(self, text: str) -> LeanMinHash | None:
+    def decode(self, text: str) -> Signature | None:
         """The signature stored by ``encode``; None if it was made with other parameters."""
         scheme, seed, data = text.split(":", 2)
         values = np.frombuffer(base64.b64decode(data), dtype="<u4")
         if scheme != SCHEME or int(seed) != SEED or len(values) != self.num_perm:
             return None
-        # datasketch 2.x: hash values carry no trace of their scheme; it must be passed.
-        return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint32), scheme=SCHEME)
+        return Signature(values.astype(np.uint32))
 
 
 @dataclass(frozen=True)
@@ -118,8 +123,8 @@ class StoryIndex:
         self.threshold = threshold
         # Candidates are checked against the threshold below, so LSH may over-fetch: weigh a
         # missed copy (false negative) above a candidate too many.
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.2, 0.8))
-        self._signatures: dict[str, LeanMinHash] = {}
+        self._bands = BandIndex(*optimal_bands(threshold, num_perm, weights=(0.2, 0.8)))
+        self._signatures: dict[str, np.ndarray] = {}
         self._stories: dict[str, str] = {}
 
     def __len__(self) -> int:
@@ -131,20 +136,22 @@ class StoryIndex:
     def story_of(self, key: str) -> str | None:
         return self._stories.get(key)
 
-    def add(self, key: str, sig: LeanMinHash, story_id: str) -> None:
-        if key in self._signatures:
-            self._lsh.remove(key)
-        self._lsh.insert(key, sig, check_duplication=False)
-        self._signatures[key] = sig
+    def add(self, key: str, sig: Signature, story_id: str) -> None:
+        held = self._signatures.get(key)
+        if held is not None:
+            self._bands.remove(key, held)
+        self._bands.insert(key, sig.hashvalues)
+        self._signatures[key] = sig.hashvalues
         self._stories[key] = story_id
 
-    def match(self, sig: LeanMinHash, exclude: str | None = None) -> Match | None:
-        """The most similar indexed article at or above the threshold (not ``exclude``)."""
+    def match(self, sig: Signature, exclude: str | None = None) -> Match | None:
+        """The most similar indexed article at or above the threshold (not ``exclude``); of
+        equally similar ones, the first indexed."""
         best: Match | None = None
-        for key in self._lsh.query(sig):
+        for key in self._bands.candidates(sig.hashvalues):
             if key == exclude:
                 continue
-            similarity = sig.jaccard(self._signatures[key])
+            similarity = Signature(self._signatures[key]).jaccard(sig)
             if similarity >= self.threshold and (best is None or similarity > best.similarity):
                 best = Match(key, self._stories[key], similarity)
         return best
@@ -253,10 +260,10 @@ class DedupePipeline:
                 raise DropItem(f"copy of {first['canonical_url']} (story {story_id})")
         return item
 
-    def _sign(self, item: Any) -> LeanMinHash | None:
+    def _sign(self, item: Any) -> Signature | None:
         return self.signer.sign(main_text(item))
 
-    def _given_signature(self, item: Any) -> LeanMinHash | None:
+    def _given_signature(self, item: Any) -> Signature | None:
         """The body's signature as the extraction worker made it (``body_signature``), if it is
         the signature of the body as it is now, made with this crawl's parameters."""
         given = item.get("body_signature")
@@ -267,7 +274,7 @@ class DedupePipeline:
             return None
         return self.signer.decode(given["h"])
 
-    def _assign(self, url: str, sig: LeanMinHash | None, item: Any) -> tuple[str, dict | None]:
+    def _assign(self, url: str, sig: Signature | None, item: Any) -> tuple[str, dict | None]:
         """(story id, first capture of the story or None if this is it) for the article at url."""
         story_id = self.index.story_of(url)
         if story_id is not None:
@@ -297,7 +304,7 @@ class DedupePipeline:
             return story_id, None
         return story_id, {**first, "similarity": None}
 
-    def _remember(self, url: str, sig: LeanMinHash | None, story_id: str) -> None:
+    def _remember(self, url: str, sig: Signature | None, story_id: str) -> None:
         if sig is None:  # nothing to compare: the article is its own story
             return
         self.index.add(url, sig, story_id)

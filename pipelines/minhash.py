@@ -1,18 +1,22 @@
-"""MinHash signatures of article text: datasketch's ``affine32`` values, made with numpy alone.
+"""MinHash signatures of article text and the band index that finds similar ones: datasketch's
+``affine32`` values and its LSH banding, made with numpy alone.
 
-The dedupe pipeline compares stories by MinHash (:mod:`pipelines.dedupe`, datasketch's LSH). The
-signature of an article's body is made where the body is made, in an extraction worker
-(:mod:`pipelines.workers`), so the crawl's process does not shingle and hash every body again.
-Importing datasketch costs a process about 50 MB (its LSH imports scipy), so this module makes the
-same values with numpy: SHA-1 of each shingle (its first 4 bytes, little-endian), the MurmurHash3
-finalizer, then ``a * h + b mod 2**32`` per permutation, with ``a`` and ``b`` drawn as datasketch
-draws them from the seed. A test checks the values against datasketch's own.
+The dedupe pipeline compares stories by MinHash (:mod:`pipelines.dedupe`). The signature of an
+article's body is made where the body is made, in an extraction worker (:mod:`pipelines.workers`),
+so the crawl's process does not shingle and hash every body again. Importing datasketch costs a
+process about 40 MB (its LSH imports scipy) and its LSH keeps about 10 KB per article (a set per
+bucket), so this module makes the same values with numpy: SHA-1 of each shingle (its first 4
+bytes, little-endian), the MurmurHash3 finalizer, then ``a * h + b mod 2**32`` per permutation,
+with ``a`` and ``b`` drawn as datasketch draws them from the seed; and :class:`BandIndex` bands
+signatures as ``MinHashLSH`` does, with the same number of bands and rows
+(:func:`optimal_bands`). Tests check values, bands and candidates against datasketch's own.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 import unicodedata
 import zlib
@@ -95,3 +99,99 @@ def body_signature(hasher: MinHasher, body: str) -> dict[str, Any] | None:
     if encoded is None:
         return None
     return {"h": encoded, "shingle_size": hasher.shingle_size, "of": checksum(body)}
+
+
+class Signature:
+    """A text's MinHash values (``num_perm`` uint32) and how alike two texts are by them."""
+
+    __slots__ = ("hashvalues",)
+    scheme = SCHEME
+    seed = SEED
+
+    def __init__(self, hashvalues: np.ndarray) -> None:
+        self.hashvalues = hashvalues
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+    def jaccard(self, other: Signature) -> float:
+        """Estimated Jaccard similarity of the two texts' shingle sets: the share of equal values."""
+        return _jaccard(self.hashvalues, other.hashvalues)
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def optimal_bands(
+    threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)
+) -> tuple[int, int]:
+    """(bands, rows per band) for LSH at ``threshold``: the split of ``num_perm`` values that
+    minimises the weighted areas of false positives (below the threshold) and false negatives
+    (above it) of the S-curve ``1 - (1 - s**r)**b``, as datasketch's ``MinHashLSH`` chooses it
+    (which integrates with scipy; here Gauss-Legendre quadrature, exact to ~1e-15 for these
+    polynomials of degree up to ``num_perm``)."""
+    fp_weight, fn_weight = weights
+    nodes, quad_weights = np.polynomial.legendre.leggauss(max(64, num_perm))
+    below = threshold / 2 * (nodes + 1)  # [0, threshold]
+    above = threshold + (1 - threshold) / 2 * (nodes + 1)  # [threshold, 1]
+    best, best_error = (0, 0), math.inf
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = threshold / 2 * np.dot(quad_weights, 1 - (1 - below**r) ** b)
+            fn = (1 - threshold) / 2 * np.dot(quad_weights, (1 - above**r) ** b)
+            error = fp * fp_weight + fn * fn_weight
+            if error < best_error:
+                best, best_error = (b, r), error
+    return best
+
+
+class BandIndex:
+    """LSH over signatures: keys whose signatures agree on all the values of some band are each
+    other's candidates. Each band's values are kept as one Python hash in one dict for all bands
+    (a key, or a list of keys when several share a bucket): a few KB per signature."""
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        self._buckets: dict[int, Any] = {}
+
+    def _band_hashes(self, values: np.ndarray) -> list[int]:
+        raw = values.tobytes()
+        width = 4 * self.rows
+        return [hash((i, raw[i * width : (i + 1) * width])) for i in range(self.bands)]
+
+    def insert(self, key: str, values: np.ndarray) -> None:
+        buckets = self._buckets
+        for band in self._band_hashes(values):
+            held = buckets.get(band)
+            if held is None:
+                buckets[band] = key
+            elif type(held) is list:
+                held.append(key)
+            else:
+                buckets[band] = [held, key]
+
+    def remove(self, key: str, values: np.ndarray) -> None:
+        buckets = self._buckets
+        for band in self._band_hashes(values):
+            held = buckets.get(band)
+            if held == key:
+                del buckets[band]
+            elif type(held) is list and key in held:
+                held.remove(key)
+                if len(held) == 1:
+                    buckets[band] = held[0]
+
+    def candidates(self, values: np.ndarray) -> list[str]:
+        """Keys sharing a band with ``values``, each once, in the order they were inserted into
+        the first band they share."""
+        found: dict[str, None] = {}
+        for band in self._band_hashes(values):
+            held = self._buckets.get(band)
+            if held is None:
+                continue
+            if type(held) is list:
+                found.update(dict.fromkeys(held))
+            else:
+                found[held] = None
+        return list(found)

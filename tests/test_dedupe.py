@@ -272,3 +272,53 @@ def test_a_body_changed_after_its_signature_was_made_is_compared_by_its_new_text
     assert pipeline._given_signature(rewritten) is None  # signed again, from the new body
     other_size = {**signed, "body_signature": body_signature(MinHasher(128, 3), story)}
     assert pipeline._given_signature(other_size) is None
+
+
+def test_the_story_index_finds_the_candidates_datasketchs_lsh_finds():
+    """The crawl's process no longer imports datasketch (40 MB of scipy; 10 KB per article in
+    its LSH): its own band index must pick the same bands and rows for any threshold and size,
+    and return the same candidates for the same signatures."""
+    import itertools
+    import random
+
+    from datasketch import LeanMinHash, MinHashLSH
+    from datasketch.lsh import _optimal_param
+
+    from pipelines.minhash import BandIndex, optimal_bands
+
+    for threshold, num_perm, weights in itertools.product(
+        (0.1, 0.3, 0.45, 0.6, 0.8, 0.95), (16, 64, 128, 256), ((0.5, 0.5), (0.2, 0.8))
+    ):
+        assert optimal_bands(threshold, num_perm, weights) == _optimal_param(
+            threshold, num_perm, *weights
+        ), (threshold, num_perm, weights)
+
+    rng = random.Random(7)
+    vocabulary = [f"word{n}" for n in range(400)]
+    stories = [[rng.choice(vocabulary) for _ in range(120)] for _ in range(40)]
+    texts = []
+    for words in stories:  # each story, and copies with more and more of it rewritten
+        for changed in (0, 10, 30, 60, 90):
+            copy = list(words)
+            for i in rng.sample(range(len(copy)), changed):
+                copy[i] = rng.choice(vocabulary)
+            texts.append(" ".join(copy))
+    signer = Signer(128, 5)
+    theirs = MinHashLSH(threshold=0.45, num_perm=128, weights=(0.2, 0.8))
+    ours = BandIndex(*optimal_bands(0.45, 128, (0.2, 0.8)))
+    signatures = {}
+    for n, text in enumerate(texts):
+        sig = signer.sign(text)
+        signatures[f"k{n}"] = sig
+        theirs.insert(f"k{n}", LeanMinHash(seed=1, hashvalues=sig.hashvalues, scheme="affine32"))
+        ours.insert(f"k{n}", sig.hashvalues)
+    shared = 0
+    for key, sig in signatures.items():
+        lean = LeanMinHash(seed=1, hashvalues=sig.hashvalues, scheme="affine32")
+        found = set(theirs.query(lean))
+        assert set(ours.candidates(sig.hashvalues)) == found, key
+        shared += len(found) > 1
+    assert shared > 40  # copies did share bands: the comparison was not between empty sets
+    ours.remove("k0", signatures["k0"].hashvalues)
+    assert "k0" not in ours.candidates(signatures["k0"].hashvalues)
+    assert "k1" in ours.candidates(signatures["k1"].hashvalues)
