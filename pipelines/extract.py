@@ -48,7 +48,6 @@ from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPATH
 
-from crawler.config import project_defaults
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
 from pipelines.template import Block, SiteTemplate, iter_blocks
@@ -56,10 +55,15 @@ from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata,
 
 EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
 
-# The crawl's defaults (crawler/settings.py), for callers outside a crawl (extract CLI, benchmarks).
-DEFAULT_MAX_BYTES = project_defaults().getint("CLEAN_MAX_BYTES")
-DEFAULT_TIMEOUT = project_defaults().getfloat("CLEAN_TIMEOUT")
-DEFAULT_MIN_WORDS = project_defaults().getint("CLEAN_MIN_WORDS")
+
+def _default(name: str) -> Any:
+    """The crawl's default of ``name`` (crawler/settings.py), for callers outside a crawl (extract
+    CLI, benchmarks). Read when first needed: an extraction worker, which is always given the
+    crawl's values, then never imports Scrapy (30 MB a worker)."""
+    from crawler.config import project_defaults  # noqa: PLC0415 - not in the workers
+
+    return project_defaults()[name]
+
 
 FIELDS = (
     "url",
@@ -484,9 +488,9 @@ def extract_article(
     declared_encoding: str | None = None,
     template: SiteTemplate | None = None,
     hints: dict | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    timeout: float = DEFAULT_TIMEOUT,
-    min_words: int = DEFAULT_MIN_WORDS,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+    min_words: int | None = None,
     favor: str = "balanced",
     observe: Callable[[list[Block]], SiteTemplate | None] | None = None,
 ) -> dict[str, Any]:
@@ -506,6 +510,9 @@ def extract_article(
     """
     if favor not in FAVOR_MODES:
         raise ValueError(f"favor={favor!r}: expected one of {', '.join(FAVOR_MODES)}")
+    max_bytes = int(_default("CLEAN_MAX_BYTES")) if max_bytes is None else max_bytes
+    timeout = float(_default("CLEAN_TIMEOUT")) if timeout is None else timeout
+    min_words = int(_default("CLEAN_MIN_WORDS")) if min_words is None else min_words
     size = len(body) if isinstance(body, bytes) else len(body.encode("utf-8", "ignore"))
     if size > max_bytes:
         return empty_result(url, "too_large")
