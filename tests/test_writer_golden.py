@@ -193,6 +193,21 @@ def test_exchange_is_written_as_golden_records_one_gzip_member_each(tmp_path, bu
     assert members[2] == expected_response(2, concurrent_to=1)
 
 
+@pytest.mark.parametrize("level", [1, 9])
+def test_any_gzip_level_writes_the_same_records(tmp_path, builder, closed, level):
+    """ARCHIVE_WARC_GZIP_LEVEL changes how hard each member is compressed, not what it holds:
+    at 1 (fastest) and 9 (warcio's own level) the records are the golden ones."""
+    writer = RotatingWarcWriter(
+        tmp_path / "spool", prefix="t", max_size=10**9, gzip_level=level, on_closed=closed.append
+    )
+    writer.write(*exchange(builder, 1))
+    writer.close()
+
+    [warc] = closed
+    members = gzip_members(warc.path.read_bytes())
+    assert members[1:] == [expected_request(1), expected_response(2, concurrent_to=1)]
+
+
 def test_every_file_starts_with_a_warcinfo_record_naming_it(tmp_path, builder, closed):
     writer = make_writer(tmp_path, closed)
     writer.write(*exchange(builder, 1))

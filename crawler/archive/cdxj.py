@@ -7,6 +7,7 @@ binary-search a file.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -50,6 +51,7 @@ def warc_date_to_timestamp(warc_date: str) -> str:
     return re.sub(r"\D", "", warc_date)[:14].ljust(14, "0")
 
 
+@functools.lru_cache(maxsize=4096)  # a page's response and its article's record share the URL
 def url_key(url: str) -> str:
     try:
         return surt.surt(url)

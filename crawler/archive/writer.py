@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,33 @@ from crawler.archive.repair import OPEN_SUFFIX, create_locked
 from crawler.crawl_id import host_name
 
 log = structlog.get_logger(__name__)
+
+
+class _Gzip:
+    """One gzip member per record, at ``level`` (warcio's own wrapper always compresses at 9:
+    twice the CPU of zlib's default 6 for files ~1% smaller)."""
+
+    def __init__(self, out, level: int) -> None:
+        self.out = out
+        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self._compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self._compressor.flush())
+        self.out.flush()
+
+
+class _GzipWARCWriter(WARCWriter):
+    """warcio's writer, each record compressed at the archive's gzip level."""
+
+    def __init__(self, filebuf, level: int, **kwargs) -> None:
+        super().__init__(filebuf, gzip=False, **kwargs)  # compressed here, not by warcio
+        self.level = level
+
+    def _write_warc_record(self, out, record):
+        return super()._write_warc_record(_Gzip(out, self.level), record)
 
 
 @dataclass
@@ -145,6 +173,7 @@ class RotatingWarcWriter:
         *,
         prefix: str,
         max_size: int,
+        gzip_level: int = 6,
         warcinfo: dict[str, str] | None = None,
         on_closed: Callable[[ClosedWarc], None] | None = None,
         builder: RecordBuilder | None = None,
@@ -153,6 +182,7 @@ class RotatingWarcWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
         self.max_size = max_size
+        self.gzip_level = gzip_level
         self.warcinfo = dict(warcinfo or {})
         self.on_closed = on_closed
         self.builder = builder or RecordBuilder(warc_version="WARC/1.1")
@@ -243,7 +273,7 @@ class RotatingWarcWriter:
         self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._host}-{os.getpid()}.warc.gz"
         path = self.directory / (self._name + OPEN_SUFFIX)
         file = _CountingFile(path)
-        writer = WARCWriter(file, gzip=True, warc_version=self.builder.warc_version)
+        writer = _GzipWARCWriter(file, self.gzip_level, warc_version=self.builder.warc_version)
         try:
             writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
             file.flush()

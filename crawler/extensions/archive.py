@@ -22,7 +22,8 @@ Like Scrapy's ``FeedExporter``, :class:`WarcArchive` owns its resources for the 
 
 Other components reach it with ``crawler.get_extension(WarcArchive)``: the capture middleware and
 the export pipeline write records through :meth:`WarcArchive.write`, the CLI lists what is pending.
-Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``, ``ARCHIVE_OPERATOR``,
+Settings: ``ARCHIVE_URI``, ``ARCHIVE_WARC_MAX_SIZE``, ``ARCHIVE_WARC_PREFIX``,
+``ARCHIVE_WARC_GZIP_LEVEL``, ``ARCHIVE_OPERATOR``,
 ``ARCHIVE_INDEX_URL`` and the store's (``crawler.archive.store.StoreSettings``); the crawl id is ``ARCHIVE_CRAWL_ID``
 (:mod:`crawler.crawl_id`).
 """
@@ -55,7 +56,7 @@ from crawler.archive.repair import OPEN_SUFFIX, create_locked
 from crawler.archive.store import ArchiveConfigError, StoreSettings, UploadSummary
 from crawler.archive.stores import check_uri, open_store
 from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWriter
-from crawler.config import ConfigError, size_setting
+from crawler.config import ConfigError, int_setting, size_setting
 from crawler.crawl_id import crawl_id
 from crawler.dedupe_state import DedupeState
 from crawler.retrieval.index import ArchiveIndex, check_index_url, open_index
@@ -84,6 +85,7 @@ class WarcArchive:
         self.crawl_id = crawl_id(settings)
         self.prefix: str = settings.get("ARCHIVE_WARC_PREFIX")
         self.max_size = size_setting(settings, "ARCHIVE_WARC_MAX_SIZE")
+        self.gzip_level = gzip_level_setting(settings)
         self.builder = RecordBuilder(warc_version=WARC_VERSION)
         self.started = datetime.now(UTC)
         self.files: list[dict] = []
@@ -120,6 +122,7 @@ class WarcArchive:
         check_uri(settings.get("ARCHIVE_URI"))
         StoreSettings.from_settings(settings)
         size_setting(settings, "ARCHIVE_WARC_MAX_SIZE")
+        gzip_level_setting(settings)
         check_index_url(settings.get("ARCHIVE_INDEX_URL"))
         prefix = settings.get("ARCHIVE_WARC_PREFIX")
         if not prefix or not _PREFIX_RE.match(str(prefix)):
@@ -141,6 +144,7 @@ class WarcArchive:
             self.store.spool_dir(self.crawl_id),
             prefix=self.prefix,
             max_size=self.max_size,
+            gzip_level=self.gzip_level,
             warcinfo=self._warcinfo_fields,
             on_closed=self._on_warc_closed,
             builder=self.builder,
@@ -401,3 +405,11 @@ def _host_ip() -> str:
         return socket.gethostbyname(socket.gethostname())
     except OSError:
         return ""
+
+
+def gzip_level_setting(settings: BaseSettings) -> int:
+    """``ARCHIVE_WARC_GZIP_LEVEL``: zlib's compression level, 1 (fastest) to 9 (smallest)."""
+    level = int_setting(settings, "ARCHIVE_WARC_GZIP_LEVEL", minimum=1)
+    if level > 9:
+        raise ConfigError(f"setting ARCHIVE_WARC_GZIP_LEVEL={level!r}: expected 1 to 9")
+    return level
