@@ -389,3 +389,27 @@ def test_bad_input_is_a_json_reason_naming_it(archived, path, query, headers, st
     assert got_status == status, body
     assert got_headers["Content-Type"] == "application/json; charset=utf-8"
     assert reason in json.loads(body)["error"]
+
+
+def test_a_warc_is_indexed_row_by_row_not_held_whole(archived):
+    """Indexing a closed WARC reads each article's record as its row goes into the index: a
+    1 GB WARC's articles (JSON and body) are never all in memory at once."""
+    from crawler.archive.stores import open_store
+    from crawler.retrieval.ingest import rows, warc_key_of
+
+    store = open_store(str(archived["archive"]))
+    read_records = yielded = articles = 0
+    for cdxj_key in sorted(k for k in store.list("cdxj/") if k.endswith(".cdxj")):
+        warc_key = warc_key_of(cdxj_key)
+        lines = store.read(cdxj_key).decode("utf-8").splitlines()
+
+        def read(offset, length, warc_key=warc_key):
+            nonlocal read_records
+            read_records += 1
+            return store.read_range(warc_key, offset, length)
+
+        for kind, row in rows(warc_key, lines, read):
+            articles += kind == "article"
+            yielded += kind == "article" or row["record_type"] == "revisit"
+            assert read_records == yielded  # nothing read ahead of the row that needs it
+    assert articles >= 3 and read_records > articles  # articles, and revisits, were read

@@ -13,6 +13,7 @@ with the ``simple`` (unstemmed, any language) word rules, so both engines match 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import queue
 import sqlite3
@@ -101,8 +102,17 @@ class ArchiveIndex:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def add(self, captures: list[dict], articles: list[dict]) -> None:
+    def add(self, captures: Iterable[dict], articles: Iterable[dict]) -> None:
         """Add the rows of one WARC in one transaction; rows already there are kept as they are."""
+        self.add_rows(
+            itertools.chain(
+                (("capture", row) for row in captures), (("article", row) for row in articles)
+            )
+        )
+
+    def add_rows(self, rows: Iterable[tuple[str, dict]]) -> None:
+        """Add one WARC's ``("capture" | "article", row)`` pairs in one transaction, each row
+        inserted as it comes: a generator of rows never holds a whole WARC's in memory."""
         columns = ", ".join(CAPTURE_FIELDS)
         marks = ", ".join([self.placeholder] * len(CAPTURE_FIELDS))
         sql = (
@@ -110,10 +120,11 @@ class ArchiveIndex:
             " ON CONFLICT (warc_key, record_offset) DO NOTHING"
         )
         with self._transaction() as cur:
-            for row in captures:
-                cur.execute(sql, [row.get(f) for f in CAPTURE_FIELDS])
-            for row in articles:
-                self._insert_article(cur, row)
+            for kind, row in rows:
+                if kind == "capture":
+                    cur.execute(sql, [row.get(f) for f in CAPTURE_FIELDS])
+                else:
+                    self._insert_article(cur, row)
 
     # -- captures -----------------------------------------------------------------------------
 

@@ -38,15 +38,31 @@ def warc_key_of(cdxj_key: str) -> str:
 def index_warc(
     index: ArchiveIndex, warc_key: str, cdxj_lines: list[str], read: ReadRecord
 ) -> IndexedWarc:
-    """Add one WARC's captures and articles to ``index``."""
-    captures, articles = rows_of(warc_key, cdxj_lines, read)
-    index.add(captures, articles)
-    return IndexedWarc(warc_key, len(captures), len(articles))
+    """Add one WARC's captures and articles to ``index`` (in one transaction, row by row: an
+    article's JSON and body are held only until inserted, not a whole WARC's at once)."""
+    counts = {"capture": 0, "article": 0}
+
+    def counted() -> Iterator[tuple[str, dict]]:
+        for kind, row in rows(warc_key, cdxj_lines, read):
+            counts[kind] += 1
+            yield kind, row
+
+    index.add_rows(counted())
+    return IndexedWarc(warc_key, counts["capture"], counts["article"])
 
 
 def rows_of(warc_key: str, cdxj_lines: list[str], read: ReadRecord) -> tuple[list, list]:
+    """(capture rows, article rows) of one WARC, as lists."""
     captures: list[dict] = []
     articles: list[dict] = []
+    for kind, row in rows(warc_key, cdxj_lines, read):
+        (captures if kind == "capture" else articles).append(row)
+    return captures, articles
+
+
+def rows(warc_key: str, cdxj_lines: list[str], read: ReadRecord) -> Iterator[tuple[str, dict]]:
+    """``("capture", row)`` for each CDXJ line of one WARC, preceded by ``("article", row)``
+    for an article's metadata record."""
     for line in cdxj_lines:
         if not line.strip():
             continue
@@ -70,15 +86,14 @@ def rows_of(warc_key: str, cdxj_lines: list[str], read: ReadRecord) -> tuple[lis
             row["record_type"] = "metadata"
             record = _first_record(read(offset, length))
             payload = record.content_stream().read().decode("utf-8")
-            articles.append(article_row(payload, warc_key, offset, length, timestamp))
+            yield "article", article_row(payload, warc_key, offset, length, timestamp)
         elif fields.get("mime") == "warc/revisit":
             row["record_type"] = "revisit"
             headers = _first_record(read(offset, length)).rec_headers
             row["refers_to_url"] = headers.get_header("WARC-Refers-To-Target-URI")
             date = headers.get_header("WARC-Refers-To-Date")
             row["refers_to_date"] = warc_date_to_timestamp(date) if date else None
-        captures.append(row)
-    return captures, articles
+        yield "capture", row
 
 
 def article_row(payload: str, warc_key: str, offset: int, length: int, timestamp: str) -> dict:
