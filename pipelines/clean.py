@@ -370,6 +370,7 @@ class CleanPipeline:
             "max_bytes": self.max_bytes,
             "min_words": self.min_words,
             "favor": self.favor,
+            "decoded": True,  # the text of page_text (or the body as fetched, with learn)
         }
         text, encoding = html, None
         try:

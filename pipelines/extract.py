@@ -173,11 +173,15 @@ def empty_result(url: str, reason: str | None) -> dict[str, Any]:
 
 
 def parse_page(
-    body: bytes | str, *, declared_encoding: str | None = None
+    body: bytes | str, *, declared_encoding: str | None = None, decoded: bool = False
 ) -> tuple[etree._Element | None, str | None, str]:
-    """(tree, encoding, text) of a page body; tree is None when there is nothing to parse."""
+    """(tree, encoding, text) of a page body; tree is None when there is nothing to parse.
+    ``decoded``: ``body`` is :func:`~pipelines.decode.page_text`'s text already (control
+    characters dropped), not read again."""
     if isinstance(body, bytes):
         text, encoding = decode_html(body, declared_encoding)
+    elif decoded:
+        text, encoding = body, None
     else:
         text, encoding = page_text(body)
     text = document_text(text)
@@ -493,6 +497,7 @@ def extract_article(
     min_words: int | None = None,
     favor: str = "balanced",
     observe: Callable[[list[Block]], SiteTemplate | None] | None = None,
+    decoded: bool = False,
 ) -> dict[str, Any]:
     """Every article field of one page, plus ``is_article`` and ``skip_reason``.
 
@@ -504,6 +509,8 @@ def extract_article(
     as soon as it is parsed, before anything is cut; it returns the template to strip the page
     with (the learner's, once it has learned from this page), which replaces ``template``, and
     the page's blocks are not cut again for stripping. Not called for a page that never parses.
+    ``decoded``: ``body`` is text from :func:`~pipelines.decode.page_text` (the crawl decoded
+    it), so it is not scanned for control characters again.
     Never raises on bad input: a page that cannot be cleaned comes back with ``is_article`` False and
     a ``skip_reason`` (``too_large``, ``not_html``, ``empty``, ``timeout``, ``no_text``,
     ``too_short``, ``index_page``).
@@ -519,7 +526,16 @@ def extract_article(
     deadline = time.monotonic() + timeout
     try:
         return _extract(
-            body, url, declared_encoding, template, hints or {}, deadline, min_words, favor, observe
+            body,
+            url,
+            declared_encoding,
+            template,
+            hints or {},
+            deadline,
+            min_words,
+            favor,
+            observe,
+            decoded,
         )
     except NotHtml:
         return empty_result(url, "not_html")
@@ -542,8 +558,11 @@ def _extract(
     min_words,
     favor="balanced",
     observe=None,
+    decoded=False,
 ) -> dict[str, Any]:
-    tree, encoding, html_text = parse_page(body, declared_encoding=declared_encoding)
+    tree, encoding, html_text = parse_page(
+        body, declared_encoding=declared_encoding, decoded=decoded and isinstance(body, str)
+    )
     blocks = None
     if observe is not None and tree is not None:
         blocks = list(iter_blocks(tree))
