@@ -61,6 +61,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.config import choice_setting, float_setting, int_setting
+from crawler.memory import release_free_memory
 from crawler.signals import page_seen
 from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
@@ -73,6 +74,8 @@ log = structlog.get_logger(__name__)
 
 TEMPLATE_NAMESPACE = "template"
 _WATCH_INTERVAL = 0.5
+# Every this many pages cleaned, the heap's free memory goes back to the OS (crawler.memory).
+_RELEASE_EVERY = 500
 # Seconds (at most) the crawl's close waits for pages the learner is still reading in the workers.
 _CLOSE_WAIT = 5.0
 
@@ -112,6 +115,7 @@ class CleanPipeline:
         self._release_all = False
         self._watchdog: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        self._cleaned = 0
         self._state = None
 
     @classmethod
@@ -338,6 +342,9 @@ class CleanPipeline:
                 if result is None:
                     await self._wait_for_template(site)
                     _, _, result = await self._extract(item, text, url, site)
+        self._cleaned += 1
+        if self._cleaned % _RELEASE_EVERY == 0:
+            release_free_memory()  # a few ms: pages' texts are freed, glibc would keep them
         if not result["is_article"]:
             reason = result["skip_reason"] or "unknown"
             self.stats.inc_value(f"clean/skipped/{reason}")

@@ -59,6 +59,7 @@ from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWrite
 from crawler.config import ConfigError, int_setting, size_setting
 from crawler.crawl_id import crawl_id
 from crawler.dedupe_state import DedupeState
+from crawler.memory import release_free_memory
 from crawler.retrieval.index import ArchiveIndex, check_index_url, open_index
 from crawler.retrieval.ingest import index_stored_warc, index_warc
 from crawler.urls import UrlCanonicalizer
@@ -293,6 +294,8 @@ class WarcArchive:
         except Exception as exc:  # noqa: BLE001 - the archive is whole; reindex rebuilds the rest
             log.error("index.add_failed", key=key, error=f"{type(exc).__name__}: {exc}")
             return None
+        finally:
+            release_free_memory()  # the WARC's index lines and records are freed now
 
     def _count_indexed(self, added) -> None:
         # on the reactor thread, where the stats are kept
