@@ -55,8 +55,8 @@ DISCOVERY_DEPTH = 2
 ARCHIVE_URI = os.environ.get("ARCHIVE_URI") or "./archive"
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # rotate to a new WARC file past this many bytes
 ARCHIVE_WARC_PREFIX = "newsarchive"  # first part of WARC file names
-# gzip level of each WARC record (1-9): zlib's default 6 writes files ~1% bigger than 9 at half
-# the CPU (warcio's own writer uses 9)
+# gzip level of each WARC record and of the articles export (1-9): zlib's default 6 writes files
+# ~1% bigger than 9 at half the CPU (warcio's own writer uses 9)
 ARCHIVE_WARC_GZIP_LEVEL = 6
 ARCHIVE_CRAWL_ID = None  # default: SITE-YYYYmmddTHHMMSS (kept in JOBDIR for resumed crawls)
 # local spool for a remote (s3://) archive

@@ -51,7 +51,8 @@ class ExportPipeline:
         self._key = f"articles/{crawl_id}/articles-{stamp}-{os.getpid()}.jsonl.gz"
         self._path = self.archive.local_path(self._key)
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = gzip.open(self._path, "wt", encoding="utf-8")  # noqa: SIM115 - closed in close_spider
+        # at the archive's gzip level (gzip.open's own default is 9: a third more CPU, ~same size)
+        self._file = gzip.open(self._path, "wb", compresslevel=self.archive.gzip_level)  # noqa: SIM115 - closed in close_spider
 
     async def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -73,7 +74,7 @@ class ExportPipeline:
             warc_headers_dict=headers,
         )
         self.archive.write(metadata)
-        self._file.write(payload.decode("utf-8") + "\n")
+        self._file.write(payload + b"\n")
         self.exported += 1
         self.stats.inc_value("export/articles")
         return item
