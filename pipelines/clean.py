@@ -65,7 +65,7 @@ from crawler.memory import release_free_memory
 from crawler.signals import page_seen
 from crawler.state import CrawlState
 from pipelines.decode import NotHtml, page_text
-from pipelines.extract import FAVOR_MODES, FIELDS, empty_result, extract_article
+from pipelines.result import FAVOR_MODES, FIELDS, empty_result
 from pipelines.template import SiteTemplate, observation
 from pipelines.workers import ExtractionWorkers, WorkersClosed
 
@@ -399,6 +399,8 @@ class CleanPipeline:
                     self.stats.inc_value("clean/workers_killed")
                 text, encoding, result = answer if learn else (text, encoding, answer)
             else:
+                from pipelines.extract import extract_article  # noqa: PLC0415 - only without workers
+
                 work = asyncio.to_thread(
                     extract_article,
                     html,

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import structlog
-import trafilatura
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -174,6 +173,8 @@ def main_text(item: Any) -> str:
         text, _ = page_text(html, item.get("content_type"))
     except NotHtml:
         return ""
+    import trafilatura  # noqa: PLC0415 - only without the clean pipeline (the crawl's workers extract)
+
     # Small on purpose: until the clean pipeline fills ``body`` this is what stories compare.
     return trafilatura.extract(text, include_comments=False, include_tables=False) or ""
 

@@ -50,10 +50,9 @@ from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPAT
 
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
+from pipelines.result import EXTRACTOR_VERSION, FAVOR_MODES, FIELDS, empty_result
 from pipelines.template import Block, SiteTemplate, iter_blocks
 from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
-
-EXTRACTOR_VERSION = f"newsarchive-clean/1 trafilatura/{trafilatura.__version__}"
 
 
 def _default(name: str) -> Any:
@@ -64,24 +63,6 @@ def _default(name: str) -> Any:
 
     return project_defaults()[name]
 
-
-FIELDS = (
-    "url",
-    "canonical_url",
-    "title",
-    "authors",
-    "published",
-    "modified",
-    "section",
-    "tags",
-    "language",
-    "description",
-    "image",
-    "site_name",
-    "body",
-    "word_count",
-    "extractor_version",
-)
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -134,7 +115,6 @@ _CONTEXT_NODES = 6
 _CONTEXT_MIN_WORDS = 3
 # Which way main text leans where the extraction is in doubt (CLEAN_FAVOR): ``precision`` keeps
 # less around the article, ``recall`` misses less of it, ``balanced`` is measured best on both.
-FAVOR_MODES = ("balanced", "precision", "recall")
 # Navigation, which no fallback may bring in: link texts and the labels of link-dense menu blocks,
 # each a short line (a paragraph that happens to be a link is not a menu item). A text with more
 # than half its characters in such lines is navigation; this many of them in a row are a menu.
@@ -163,13 +143,6 @@ def word_count(text: str) -> int:
     # Scripts written without spaces count a character as a word, as word processors do.
     cjk = len(_CJK.findall(text))
     return len(_WORD.findall(_CJK.sub(" ", text))) + cjk
-
-
-def empty_result(url: str, reason: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = dict.fromkeys(FIELDS)
-    result.update(url=url, authors=[], tags=[], body="", word_count=0, encoding=None)
-    result.update(extractor_version=EXTRACTOR_VERSION, is_article=False, skip_reason=reason)
-    return result
 
 
 def parse_page(
@@ -825,3 +798,6 @@ def _skip_reason(
     if result["word_count"] < min_words:
         return "too_short"
     return None
+
+
+__all__ = ["EXTRACTOR_VERSION", "FAVOR_MODES", "FIELDS", "empty_result", "extract_article"]

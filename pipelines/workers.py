@@ -42,8 +42,8 @@ from typing import Any
 import structlog
 
 from pipelines.decode import page_text
-from pipelines.extract import empty_result, extract_article
 from pipelines.minhash import MinHasher, body_signature
+from pipelines.result import empty_result
 from pipelines.template import SiteTemplate, observation, observed
 
 log = structlog.get_logger(__name__)
@@ -79,6 +79,8 @@ def _serve(conn: Connection) -> None:
     kwargs)`` -> ``("observed", observation or None)``, then the crawl sends the template's
     ``update`` (it has learned from the page), then -> ``("done", result)``.
     """
+    from pipelines.extract import extract_article  # noqa: PLC0415 - the worker's, not the crawl's
+
     templates: dict[str, SiteTemplate] = {}
     hashers: dict[tuple[int, int], MinHasher] = {}
     conn.send("ready")
