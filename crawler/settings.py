@@ -178,7 +178,9 @@ CLEAN_FAVOR = "balanced"
 # CLEAN_TIMEOUT has its worker killed and replaced): one per core the crawl may run on, at most 4
 # (the crawl's own process is one core: more workers would wait for it); 0: threads of the crawl's
 # process, where an overrunning page cannot be stopped.
-CLEAN_WORKERS = min(len(os.sched_getaffinity(0)), 4)
+CLEAN_WORKERS = min(
+    len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4
+)
 CLEAN_TEMPLATE_MIN_PAGES = 5  # pages of a site seen before its articles are cleaned
 CLEAN_HOLD_TIMEOUT = 30.0  # longest an article waits for its site's template, in seconds
 CLEAN_HOLD_MAX = 200  # most articles held at once (memory bound)
