@@ -102,6 +102,7 @@ class Uploader:
         self._lock = threading.Lock()
         self._busy: set[Path] = set()  # files being uploaded right now (by any thread)
         self._failed: dict[Path, UploadJob] = {}
+        self._retry: list[UploadJob] = []  # failed files to try again, before the queue
         self._current = None  # the transfer future in flight, to cancel at a hard stop
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -124,8 +125,16 @@ class Uploader:
                 self._thread.start()
         self._queue.put(job)
 
+    def _next(self) -> UploadJob | None:
+        # Files that failed earlier go first once the store answers again: also when the crawl is
+        # closing and the end of the queue is already there behind them.
+        with self._lock:
+            if self._retry:
+                return self._retry.pop(0)
+        return self._queue.get()
+
     def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
+        while (job := self._next()) is not None:
             if self._stop.is_set() or (self._closed and self._down) or not job.path.exists():
                 # Hard stop, or crawl end with the store down: it stays spooled for the next
                 # start. Or it was already stored by upload_pending.
@@ -143,11 +152,11 @@ class Uploader:
                 if not self._stop.is_set():  # else: the transfer was cancelled at a hard stop
                     log.exception("archive.upload.error", key=job.key, path=str(job.path))
                 continue
-            # The store answers again: give the files that failed earlier another go.
+            # The store answers again: give the files that failed earlier another go, before
+            # anything queued after them (the end of the queue at close, too).
             with self._lock:
-                retry, self._failed = list(self._failed.values()), {}
-            for failed in retry:
-                self._queue.put(failed)
+                self._retry.extend(self._failed.values())
+                self._failed = {}
 
     def close(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for queued uploads; then stop. True if the queue drained."""
