@@ -344,7 +344,8 @@ class CleanPipeline:
                     _, _, result = await self._extract(item, text, url, site)
         self._cleaned += 1
         if self._cleaned % _RELEASE_EVERY == 0:
-            release_free_memory()  # a few ms: pages' texts are freed, glibc would keep them
+            # pages' texts are freed, glibc would keep them; a few ms, not on the reactor's thread
+            asyncio.get_running_loop().run_in_executor(None, release_free_memory)
         if not result["is_article"]:
             reason = result["skip_reason"] or "unknown"
             self.stats.inc_value(f"clean/skipped/{reason}")

@@ -94,13 +94,12 @@ def _serve(conn: Connection) -> None:
         except (EOFError, OSError):
             return  # the crawl's process is gone (or closed us): nothing left to do
         learning = _Learning(conn, site, templates) if kind == "learn" else None
-        if learning is None:
-            _apply(templates, site, update)
+        # a learn job's template comes with the update its observation brings back
+        template = _apply(templates, site, update) if learning is None else None
         # sign: (permutations, shingle size) of the dedupe pipeline, which takes the body's
         # signature from here rather than shingle and hash it in the crawl's process
         sign = kwargs.pop("sign", None)
         try:
-            template = templates.get(site) if update is not False else None
             observe = learning.observe if learning is not None else None
             result = extract_article(template=template, observe=observe, **kwargs)
             if learning is not None and not learning.done:
