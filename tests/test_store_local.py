@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import os
 import socket
+import subprocess
+import sys
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -14,6 +18,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.archive.local import LocalStore
 from crawler.archive.store import ArchiveConfigError, StoreSettings
 from crawler.archive.stores import open_store
+from crawler.archive.writer import RotatingWarcWriter
 
 pytestmark = pytest.mark.fast
 
@@ -123,3 +128,53 @@ def test_a_live_writers_open_file_is_left_alone(tmp_path):
     store.upload_pending()
 
     assert live.read_bytes() == b"being written"
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_warc_closed_just_before_a_crash_is_indexed_and_gives_back_its_articles(tmp_path):
+    """A kill between a WARC's close and its CDXJ: the restart writes the index, and the articles
+    file the killed writer left open gets back the article only that WARC held."""
+    store = LocalStore(tmp_path / "archive")
+    writer = RotatingWarcWriter(store.spool_dir("c1"), prefix="NEWS", max_size=1 << 30)
+    builder = writer.builder
+    line = json.dumps({"url": "http://example.test/a", "title": "Only in the WARC"})
+    writer.write(
+        builder.create_warc_record(
+            "http://example.test/a",
+            "response",
+            payload=io.BytesIO(b"<html>story</html>"),
+            http_headers=StatusAndHeaders("200 OK", [], protocol="HTTP/1.1"),
+        ),
+        builder.create_warc_record(
+            "urn:article:http://example.test/a",
+            "metadata",
+            payload=io.BytesIO(line.encode()),
+            warc_content_type="application/json",
+        ),
+    )
+    closed = writer.close()  # and then the kill: no CDXJ written, nothing handed on
+    pid = _dead_pid()
+    warc = closed.path.with_name(closed.name.replace(f"-{os.getpid()}.", f"-{pid}."))
+    closed.path.rename(warc)
+    stem = warc.name.removesuffix(".warc.gz")
+    articles = store.root / "articles" / "c1" / f"articles-20240101000000-{pid}.jsonl.gz.open"
+    articles.parent.mkdir(parents=True)
+    articles.write_bytes(gzip.compress(b"")[:10])  # its gzip buffer never reached the disk
+
+    summary = store.upload_pending()
+
+    cdxj = (store.root / "cdxj" / "c1" / f"{stem}.cdxj").read_text().splitlines()
+    assert sorted(json.loads(x.split(" ", 2)[2])["url"] for x in cdxj) == [
+        "http://example.test/a",
+        "urn:article:http://example.test/a",
+    ]
+    assert warc in [r.path for r in summary.repaired]
+    fixed = articles.with_name(articles.name.removesuffix(".open"))
+    assert [json.loads(x) for x in gzip.open(fixed, "rt")] == [json.loads(line)]
+    # a second restart finds nothing left to do
+    assert store.upload_pending().repaired == []

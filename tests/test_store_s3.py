@@ -335,3 +335,44 @@ def test_crawl_directory_stays_while_the_crawl_writes_and_goes_at_close(s3_env, 
     assert summary.complete and len(summary.uploaded) == 2
     assert _object_bytes(s3_env, bucket, "p/warc/c5/NEWS-2.warc.gz") == b"second file"
     assert not (spool / "warc").exists(), "emptied spool directories are left at close"
+
+
+def _closed_warc(path: Path) -> None:
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        writer.write_record(
+            writer.create_warc_record(
+                f"http://example.test/{path.name}",
+                "response",
+                payload=io.BytesIO(os.urandom(2_000)),
+                http_headers=StatusAndHeaders("200 OK", [], protocol="HTTP/1.1"),
+            )
+        )
+
+
+def test_a_warc_closed_just_before_a_crash_goes_up_with_its_index(s3_env, tmp_path):
+    """A kill between a WARC's close and its CDXJ; or after its CDXJ went up; or (an earlier
+    version) with the CDXJ still beside the WARC: each WARC ends up with one index, in cdxj/."""
+    bucket = _bucket(s3_env)
+    spool = tmp_path / "spool"
+    store = open_store(f"s3://{bucket}/p", spool_dir=spool)
+    crawl = store.spool_dir("c5")
+    names = [f"NEWS-20240101000000000-0000{i}-host-1" for i in (1, 2, 3)]
+    for name in names:
+        _closed_warc(crawl / f"{name}.warc.gz")
+    uploaded_index = b"com,example)/ 20240101000000 {}\n"
+    s3_env.client().put_object(Bucket=bucket, Key=f"p/cdxj/c5/{names[1]}.cdxj", Body=uploaded_index)
+    (crawl / f"{names[2]}.cdxj").write_text("com,example)/x 20240101000000 {}\n")
+
+    result = store.upload_pending()
+
+    keys = _object_keys(s3_env, bucket)
+    assert keys == sorted(
+        [f"p/cdxj/c5/{n}.cdxj" for n in names] + [f"p/warc/c5/{n}.warc.gz" for n in names]
+    )
+    first = _object_bytes(s3_env, bucket, f"p/cdxj/c5/{names[0]}.cdxj").decode()
+    assert f"http://example.test/{names[0]}.warc.gz" in first  # indexed from the WARC
+    assert _object_bytes(s3_env, bucket, f"p/cdxj/c5/{names[1]}.cdxj") == uploaded_index
+    assert b"example)/x" in _object_bytes(s3_env, bucket, f"p/cdxj/c5/{names[2]}.cdxj")
+    assert [r.path.name for r in result.repaired] == [f"{names[0]}.warc.gz"]
+    assert _spooled_files(spool) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from pathlib import Path
 
@@ -78,8 +79,11 @@ def index_warc(path: Path) -> list[str]:
 
 
 def write_index(lines: list[str], path: Path) -> None:
-    """Write ``lines`` sorted, atomically (a reader never sees half a file)."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Write ``lines`` sorted, atomically (a reader never sees half a file).
+
+    The temporary file is hidden (a leading dot: no spool scan uploads it) and named after the
+    process, so two processes indexing one WARC after a crash never write into each other's."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.writelines(line + "\n" for line in sorted(lines))

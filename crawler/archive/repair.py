@@ -404,13 +404,20 @@ ArticleSource = Callable[[str, str], Iterable[str]]
 
 
 def recover_open_files(
-    root: Path, closed_articles: ArticleSource | None = None
+    root: Path,
+    closed_articles: ArticleSource | None = None,
+    indexed: Callable[[Path], bool] | None = None,
 ) -> list[RepairedFile]:
     """Repair every ``.open`` file of a dead writer under ``root``: WARCs first (cut, indexed),
     then articles files, completed with the articles the same writer put into its WARCs
     (``metadata`` records) but whose lines its gzip buffer lost. ``closed_articles(crawl_id,
     "HOST-PID")`` gives the article lines of that writer's WARCs that were closed before the crash
-    (they may be in the store already). Files whose writer runs are left alone."""
+    (they may be in the store already). Files whose writer runs are left alone.
+
+    Before that, a WARC the crash caught between its close and its CDXJ gets its index (see
+    :func:`index_closed_warcs`; ``indexed`` says whether a CDXJ path exists, in the store too):
+    those WARCs come back as repaired files with nothing cut and no writer."""
+    unindexed = index_closed_warcs(root, indexed)
     claimed: list[tuple[Path, int]] = []
     try:
         for path in files_under(root):
@@ -427,7 +434,54 @@ def recover_open_files(
     finally:
         for _, fd in claimed:
             os.close(fd)
-    return [r for r in warcs + articles if r is not None]
+    return unindexed + [r for r in warcs + articles if r is not None]
+
+
+def _cdxj_path(warc: Path) -> Path | None:
+    """``<root>/cdxj/<crawl>/<name>.cdxj`` for ``<root>/warc/<crawl>/<name>.warc.gz``."""
+    crawl_dir = warc.parent
+    if crawl_dir.parent.name != "warc":
+        return None
+    stem = warc.name.removesuffix(".warc.gz")
+    return crawl_dir.parent.parent / "cdxj" / crawl_dir.name / f"{stem}.cdxj"
+
+
+def index_closed_warcs(
+    root: Path, indexed: Callable[[Path], bool] | None = None
+) -> list[RepairedFile]:
+    """Give every closed WARC under ``root`` that has no CDXJ the index its writer never wrote.
+
+    A writer closes a WARC (renames it from ``.open``), then writes its CDXJ: a kill between the
+    two leaves a whole WARC that nothing indexes, and whose articles a repair of the same
+    writer's articles file could not find. Such a WARC is complete (synced before the rename), so
+    it is indexed as it is. ``indexed(cdxj_path)`` (default: the file exists) may also ask the
+    store, where an uploaded CDXJ no longer sits in the spool. A CDXJ an earlier version wrote
+    beside its WARC is moved to where it belongs.
+    """
+    indexed = indexed or Path.exists
+    done = []
+    for warc in files_under(root):
+        if not warc.name.endswith(".warc.gz") or (cdxj := _cdxj_path(warc)) is None:
+            continue
+        beside = warc.with_name(warc.name.removesuffix(".warc.gz") + ".cdxj")
+        if beside.exists():
+            if cdxj.exists():
+                beside.unlink()
+            else:
+                cdxj.parent.mkdir(parents=True, exist_ok=True)
+                beside.replace(cdxj)
+        if indexed(cdxj):
+            continue
+        m = _WARC_NAME.search(warc.name)
+        pid = int(m.group(3)) if m else 0
+        try:
+            write_index(index_warc(warc), cdxj)
+        except Exception as exc:  # noqa: BLE001 - unreadable: left as it is, said once
+            log.error("warc.index_failed", path=str(warc), error=f"{type(exc).__name__}: {exc}")
+            continue
+        log.info("warc.indexed_after_crash", path=str(warc))
+        done.append(RepairedFile(warc, warc, "warc", warc.parent.name, pid))
+    return done
 
 
 def _recover_warc(path: Path) -> RepairedFile | None:
@@ -479,10 +533,6 @@ def _recover_articles(
 def _index_repaired(warc: Path) -> None:
     """Give a repaired ``<root>/warc/<crawl>/<name>.warc.gz`` the index its killed writer never
     wrote, ``<root>/cdxj/<crawl>/<name>.cdxj``, so the archive's indexes cover every record."""
-    crawl_dir = warc.parent
-    if crawl_dir.parent.name != "warc":
-        return
-    stem = warc.name.removesuffix(".warc.gz")
-    write_index(
-        index_warc(warc), crawl_dir.parent.parent / "cdxj" / crawl_dir.name / f"{stem}.cdxj"
-    )
+    cdxj = _cdxj_path(warc)
+    if cdxj is not None:
+        write_index(index_warc(warc), cdxj)

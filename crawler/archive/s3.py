@@ -236,7 +236,9 @@ class S3Store(ArchiveStore):
         A file already in the bucket with the same SHA-256 is not sent again. Stops at the first
         file that fails every retry (the store is down); the rest stay pending.
         """
-        repaired = recover_open_files(self.spool_root, self.closed_article_lines)
+        repaired = recover_open_files(
+            self.spool_root, self.closed_article_lines, indexed=self._index_exists
+        )
         if repaired:
             log.info("archive.repaired_open_files", files=len(repaired))
         stored: list[StoredFile] = []
@@ -262,6 +264,14 @@ class S3Store(ArchiveStore):
             pending=len(summary.pending),
         )
         return summary
+
+    def _index_exists(self, cdxj: Path) -> bool:
+        """Whether a spooled WARC's CDXJ is in the spool or already in the bucket (a store that
+        does not answer: no, and the WARC is indexed again, which costs a read, not a record)."""
+        try:
+            return self.exists(cdxj.relative_to(self.spool_root).as_posix())
+        except (BotoCoreError, ClientError):
+            return False
 
     def _abort_orphan_multipart_uploads(self, keys: set[str]) -> None:
         """Abort multipart uploads a crash left unfinished for files still in the spool.

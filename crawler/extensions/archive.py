@@ -251,7 +251,10 @@ class WarcArchive:
         key = f"warc/{self.crawl_id}/{closed.name}"
         stem = closed.name.removesuffix(".warc.gz")
         cdxj_key = f"cdxj/{self.crawl_id}/{stem}.cdxj"
-        cdxj_path = closed.path.with_name(stem + ".cdxj")
+        # Written where the store keeps it (a local archive's cdxj/, the spool's, laid out like
+        # the keys): a crash after this line leaves an index a restart uploads as it is. A crash
+        # before it leaves a closed WARC without one, which the restart indexes again.
+        cdxj_path = self._spool_root() / cdxj_key
         write_index(closed.cdxj_lines, cdxj_path)
         self.files.append(
             {
