@@ -35,7 +35,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import structlog
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -59,11 +58,15 @@ from pipelines.minhash import (
     MinHasher,
     Signature,
     checksum,
+    encode,
+    from_le_bytes,
     optimal_bands,
     shingles,  # noqa: F401 - part of this module's interface
 )
 
 if TYPE_CHECKING:
+    from array import array
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
@@ -88,24 +91,28 @@ class Signer:
     ) -> None:
         self.num_perm = num_perm
         self.shingle_size = shingle_size
-        self._hasher = MinHasher(num_perm, shingle_size)
+        # made on the first text to sign (it imports numpy): when the extraction workers sign
+        # the bodies, the crawl's process only decodes and compares
+        self._hasher: MinHasher | None = None
 
     def sign(self, text: str) -> Signature | None:
         """The signature of ``text``, or None when it has no words."""
+        if self._hasher is None:
+            self._hasher = MinHasher(self.num_perm, self.shingle_size)
         values = self._hasher.values(text)
         return None if values is None else Signature(values)
 
     def encode(self, sig: Signature) -> str:
         """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
-        return self._hasher.encode(sig.hashvalues)
+        return encode(sig.hashvalues, SEED)
 
     def decode(self, text: str) -> Signature | None:
         """The signature stored by ``encode``; None if it was made with other parameters."""
         scheme, seed, data = text.split(":", 2)
-        values = np.frombuffer(base64.b64decode(data), dtype="<u4")
-        if scheme != SCHEME or int(seed) != SEED or len(values) != self.num_perm:
+        raw = base64.b64decode(data)
+        if scheme != SCHEME or int(seed) != SEED or len(raw) != 4 * self.num_perm:
             return None
-        return Signature(values.astype(np.uint32))
+        return Signature(from_le_bytes(raw))
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ class StoryIndex:
         # Candidates are checked against the threshold below, so LSH may over-fetch: weigh a
         # missed copy (false negative) above a candidate too many.
         self._bands = BandIndex(*optimal_bands(threshold, num_perm, weights=(0.2, 0.8)))
-        self._signatures: dict[str, np.ndarray] = {}
+        self._signatures: dict[str, array] = {}
         self._stories: dict[str, str] = {}
 
     def __len__(self) -> int:

@@ -10,19 +10,28 @@ bytes, little-endian), the MurmurHash3 finalizer, then ``a * h + b mod 2**32`` p
 with ``a`` and ``b`` drawn as datasketch draws them from the seed; and :class:`BandIndex` bands
 signatures as ``MinHashLSH`` does, with the same number of bands and rows
 (:func:`optimal_bands`). Tests check values, bands and candidates against datasketch's own.
+
+Only the signing needs numpy (:class:`MinHasher`, imported when one is made: in the extraction
+workers). The crawl's process keeps, compares and bands signatures as ``array('I')`` (128 values
+in 512 bytes) and does without numpy's 11 MB.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
+import operator
 import re
+import sys
 import unicodedata
 import zlib
-from typing import Any
+from array import array
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Stored with every signature: values from another scheme, seed or size cannot be compared.
 SCHEME = "affine32"
@@ -30,7 +39,6 @@ SEED = 1
 
 # Han, kana and Thai are written without spaces between words: each character is a token there.
 _TOKEN_RE = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+")
-_MAX = np.uint32(0xFFFFFFFF)
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -44,6 +52,8 @@ def shingles(text: str, size: int) -> set[bytes]:
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
     """The MurmurHash3 32-bit finalizer (a bijection), element-wise; products wrap mod 2**32."""
+    import numpy as np  # noqa: PLC0415 - see the module doc
+
     hv = hv ^ (hv >> np.uint32(16))
     hv = hv * np.uint32(0x85EBCA6B)
     hv = hv ^ (hv >> np.uint32(13))
@@ -58,6 +68,8 @@ class MinHasher:
         self.num_perm = num_perm
         self.shingle_size = shingle_size
         self.seed = seed
+        import numpy as np  # noqa: PLC0415 - see the module doc
+
         gen = np.random.RandomState(seed)
         # as datasketch draws them: an odd a (a bijection mod 2**32), then b
         self.a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
@@ -71,14 +83,15 @@ class MinHasher:
         sha1 = hashlib.sha1
         # datasketch's sha1_hash32: the digest's first 4 bytes, little-endian
         prefixes = b"".join([sha1(g, usedforsecurity=False).digest()[:4] for g in grams])
+        import numpy as np  # noqa: PLC0415 - see the module doc
+
         hv = np.frombuffer(prefixes, dtype="<u4").astype(np.uint32).reshape(-1, 1)
         permuted = _fmix32(hv) * self.a + self.b
-        return np.minimum(permuted.min(axis=0), _MAX)
+        return permuted.min(axis=0)
 
-    def encode(self, values: np.ndarray) -> str:
+    def encode(self, values: Any) -> str:
         """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
-        raw = np.asarray(values, dtype="<u4").tobytes()
-        return f"{SCHEME}:{self.seed}:{base64.b64encode(raw).decode()}"
+        return encode(values, self.seed)
 
     def signature(self, text: str) -> str | None:
         """:meth:`encode` of :meth:`values`: what :mod:`pipelines.dedupe` stores and reads."""
@@ -101,15 +114,44 @@ def body_signature(hasher: MinHasher, body: str) -> dict[str, Any] | None:
     return {"h": encoded, "shingle_size": hasher.shingle_size, "of": checksum(body)}
 
 
+def words(values: Any) -> array:
+    """MinHash values (a numpy array, a sequence of ints) as ``array('I')``."""
+    if isinstance(values, array) and values.typecode == "I":
+        return values
+    if hasattr(values, "astype"):  # numpy: its bytes, without a Python int per value
+        return from_le_bytes(values.astype("<u4").tobytes())
+    return array("I", values)
+
+
+def from_le_bytes(raw: bytes) -> array:
+    """``array('I')`` of the uint32 little-endian values in ``raw``."""
+    values = array("I")
+    if values.itemsize != 4:  # noqa: PLR2004 - C's unsigned int is 4 bytes on every platform we run
+        return array("I", [int.from_bytes(raw[i : i + 4], "little") for i in range(0, len(raw), 4)])
+    values.frombytes(raw)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values
+
+
+def encode(values: Any, seed: int = SEED) -> str:
+    """Compact text form for the crawl state: ``scheme:seed:base64(uint32 little-endian)``."""
+    values = array("I", words(values))  # a copy: byteswapped on a big-endian machine
+    if sys.byteorder == "big":
+        values.byteswap()
+    return f"{SCHEME}:{seed}:{base64.b64encode(values.tobytes()).decode()}"
+
+
 class Signature:
-    """A text's MinHash values (``num_perm`` uint32) and how alike two texts are by them."""
+    """A text's MinHash values (``num_perm`` uint32, as ``array('I')``) and how alike two texts
+    are by them."""
 
     __slots__ = ("hashvalues",)
     scheme = SCHEME
     seed = SEED
 
-    def __init__(self, hashvalues: np.ndarray) -> None:
-        self.hashvalues = hashvalues
+    def __init__(self, hashvalues: Any) -> None:
+        self.hashvalues = words(hashvalues)
 
     def __len__(self) -> int:
         return len(self.hashvalues)
@@ -119,10 +161,35 @@ class Signature:
         return _jaccard(self.hashvalues, other.hashvalues)
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
+def _jaccard(a: array, b: array) -> float:
+    return sum(map(operator.eq, a, b)) / len(a)
 
 
+def _leggauss(n: int) -> tuple[list[float], list[float]]:
+    """Gauss-Legendre nodes and weights on [-1, 1] (numpy's ``leggauss``, without numpy): each
+    root of the Legendre polynomial P_n by Newton's method from the usual first guess."""
+    nodes, weights = [0.0] * n, [0.0] * n
+    for i in range((n + 1) // 2):
+        z = math.cos(math.pi * (i + 0.75) / (n + 0.5))
+        for _ in range(100):
+            p1, p2 = 1.0, 0.0
+            for j in range(n):  # P_n(z) by the three-term recurrence; p2 ends as P_{n-1}(z)
+                p1, p2 = ((2 * j + 1) * z * p1 - j * p2) / (j + 1), p1
+            derivative = n * (z * p1 - p2) / (z * z - 1)
+            step = p1 / derivative
+            z -= step
+            if abs(step) < 1e-16:  # noqa: PLR2004
+                break
+        p1, p2 = 1.0, 0.0
+        for j in range(n):
+            p1, p2 = ((2 * j + 1) * z * p1 - j * p2) / (j + 1), p1
+        derivative = n * (z * p1 - p2) / (z * z - 1)
+        nodes[i], nodes[n - 1 - i] = -z, z
+        weights[i] = weights[n - 1 - i] = 2 / ((1 - z * z) * derivative * derivative)
+    return nodes, weights
+
+
+@functools.lru_cache(maxsize=32)
 def optimal_bands(
     threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)
 ) -> tuple[int, int]:
@@ -132,14 +199,14 @@ def optimal_bands(
     (which integrates with scipy; here Gauss-Legendre quadrature, exact to ~1e-15 for these
     polynomials of degree up to ``num_perm``)."""
     fp_weight, fn_weight = weights
-    nodes, quad_weights = np.polynomial.legendre.leggauss(max(64, num_perm))
-    below = threshold / 2 * (nodes + 1)  # [0, threshold]
-    above = threshold + (1 - threshold) / 2 * (nodes + 1)  # [threshold, 1]
+    nodes, quad_weights = _leggauss(max(64, num_perm))
+    below = [threshold / 2 * (x + 1) for x in nodes]  # [0, threshold]
+    above = [threshold + (1 - threshold) / 2 * (x + 1) for x in nodes]  # [threshold, 1]
     best, best_error = (0, 0), math.inf
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = threshold / 2 * np.dot(quad_weights, 1 - (1 - below**r) ** b)
-            fn = (1 - threshold) / 2 * np.dot(quad_weights, (1 - above**r) ** b)
+            fp = threshold / 2 * sum(w * (1 - (1 - s**r) ** b) for w, s in zip(quad_weights, below))
+            fn = (1 - threshold) / 2 * sum(w * (1 - s**r) ** b for w, s in zip(quad_weights, above))
             error = fp * fp_weight + fn * fn_weight
             if error < best_error:
                 best, best_error = (b, r), error
@@ -155,12 +222,12 @@ class BandIndex:
         self.bands, self.rows = bands, rows
         self._buckets: dict[int, Any] = {}
 
-    def _band_hashes(self, values: np.ndarray) -> list[int]:
+    def _band_hashes(self, values: array) -> list[int]:
         raw = values.tobytes()
         width = 4 * self.rows
         return [hash((i, raw[i * width : (i + 1) * width])) for i in range(self.bands)]
 
-    def insert(self, key: str, values: np.ndarray) -> None:
+    def insert(self, key: str, values: array) -> None:
         buckets = self._buckets
         for band in self._band_hashes(values):
             held = buckets.get(band)
@@ -171,7 +238,7 @@ class BandIndex:
             else:
                 buckets[band] = [held, key]
 
-    def remove(self, key: str, values: np.ndarray) -> None:
+    def remove(self, key: str, values: array) -> None:
         buckets = self._buckets
         for band in self._band_hashes(values):
             held = buckets.get(band)
@@ -182,7 +249,7 @@ class BandIndex:
                 if len(held) == 1:
                     buckets[band] = held[0]
 
-    def candidates(self, values: np.ndarray) -> list[str]:
+    def candidates(self, values: array) -> list[str]:
         """Keys sharing a band with ``values``, each once, in the order they were inserted into
         the first band they share."""
         found: dict[str, None] = {}

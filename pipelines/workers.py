@@ -39,14 +39,10 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-import structlog
-
 from pipelines.decode import page_text
 from pipelines.minhash import MinHasher, body_signature
 from pipelines.result import empty_result
 from pipelines.template import SiteTemplate, observation, observed
-
-log = structlog.get_logger(__name__)
 
 # Seconds a worker is given to start (import trafilatura, lxml) before its first page's clock runs.
 _START_TIMEOUT = 60.0
@@ -59,6 +55,14 @@ _JOIN_TIMEOUT = 5.0
 class WorkersClosed(RuntimeError):
     """A page handed to the pool after it closed (or waiting for a worker when it did): the crawl
     is ending."""
+
+
+def _log():
+    """The crawl's logger, for the crawl's side of the pool only: structlog imports Twisted and
+    rich (20 MB), which a worker, a fresh interpreter that never logs, would hold for nothing."""
+    import structlog  # noqa: PLC0415
+
+    return structlog.get_logger(__name__)
 
 
 def _observation(body: str | bytes, content_type: str | None = None) -> list | None:
@@ -269,7 +273,7 @@ class ExtractionWorkers:
                 worker.conn.send(between(worker, answer))
         except (EOFError, OSError, RuntimeError) as exc:
             if not self._closed:  # (closing stops every worker: not a failure)
-                log.warning("clean.worker_failed", error=repr(exc), url=url)
+                _log().warning("clean.worker_failed", error=repr(exc), url=url)
             self._replace(worker)
             return failed("error")
         self.killed += 1
