@@ -322,3 +322,47 @@ def test_the_story_index_finds_the_candidates_datasketchs_lsh_finds():
     ours.remove("k0", signatures["k0"].hashvalues)
     assert "k0" not in ours.candidates(signatures["k0"].hashvalues)
     assert "k1" in ours.candidates(signatures["k1"].hashvalues)
+
+
+def test_band_index_finds_what_a_plain_dict_of_bands_finds_through_growth_and_removals():
+    """The compact table (one slot array for all bands) against the obvious dict of sets, over
+    thousands of inserts, re-inserts and removals, across its resizes."""
+    import random
+    from array import array
+
+    from pipelines.minhash import BandIndex
+
+    rng = random.Random(3)
+    bands, rows = 8, 2
+    index = BandIndex(bands, rows)
+    reference: dict[tuple[int, bytes], set[str]] = {}
+    held: dict[str, array] = {}
+
+    def band_keys(values):
+        raw = values.tobytes()
+        return [(i, raw[i * 4 * rows : (i + 1) * 4 * rows]) for i in range(bands)]
+
+    for step in range(6000):
+        key = f"k{rng.randrange(2500)}"
+        if key in held and rng.random() < 0.3:
+            index.remove(key, held[key])
+            for band in band_keys(held.pop(key)):
+                reference[band].discard(key)
+            continue
+        values = array("I", [rng.randrange(6) for _ in range(bands * rows)])  # many shared bands
+        if key in held:  # a re-insert, as StoryIndex.add does: the old bands go first
+            index.remove(key, held[key])
+            for band in band_keys(held[key]):
+                reference[band].discard(key)
+        index.insert(key, values)
+        held[key] = values
+        for band in band_keys(values):
+            reference.setdefault(band, set()).add(key)
+        if step % 97 == 0:
+            probe = array("I", [rng.randrange(6) for _ in range(bands * rows)])
+            expected = set().union(*(reference.get(b, set()) for b in band_keys(probe)))
+            assert set(index.candidates(probe)) == expected
+    for key, values in held.items():
+        found = index.candidates(values)
+        assert key in found and len(found) == len(set(found))
+    assert len(index._owners) >= 4 * 1024  # it grew (the test went through resizes)
