@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import structlog
 from warcio.recordbuilder import RecordBuilder
@@ -192,7 +194,9 @@ class RotatingWarcWriter:
         self._writer: WARCWriter | None = None
         self._name = ""
         self._records: Counter[str] = Counter()
-        self._cdxj: list[str] = []
+        # The current file's CDXJ lines, kept on disk until it closes (about 1 KB a page, up to
+        # tens of MB for a 1 GB WARC): a file without a name, gone with the process.
+        self._cdxj: IO[bytes] | None = None
         self.bytes_written = 0  # over all files, for progress lines
 
     def write(self, *records) -> list[RecordLocation]:
@@ -200,7 +204,7 @@ class RotatingWarcWriter:
         file, writer = self._file, self._writer
         if file is None or writer is None:
             file, writer = self._open()
-        before = (self._records.copy(), len(self._cdxj), self.bytes_written)
+        before = (self._records.copy(), self._cdxj.tell(), self.bytes_written)
         try:
             locations = self._write(file, writer, records)
             file.flush()
@@ -208,7 +212,8 @@ class RotatingWarcWriter:
             # Nothing of this exchange is in the file (see _CountingFile.flush), nor counted.
             file.discard()
             self._records, self.bytes_written = before[0], before[2]
-            del self._cdxj[before[1] :]
+            self._cdxj.seek(before[1])
+            self._cdxj.truncate()
             raise
         if file.tell() >= self.max_size:
             self.close()
@@ -225,7 +230,7 @@ class RotatingWarcWriter:
             self._records[record.rec_type] += 1
             line = index_line(record, offset=offset, length=length, filename=self._name)
             if line:
-                self._cdxj.append(line)
+                self._cdxj.write(line.encode("utf-8") + b"\n")
             headers = record.rec_headers
             locations.append(
                 RecordLocation(
@@ -247,17 +252,18 @@ class RotatingWarcWriter:
         final = self.directory / self._name
         open_path.rename(final)  # renamed while still locked: never an unlocked .open file
         self._file.close()
+        self._cdxj.seek(0)
         closed = ClosedWarc(
             path=final,
             name=self._name,
             size=self._file.size,
             sha256=self._file.sha256.hexdigest(),
             records=dict(self._records),
-            cdxj_lines=self._cdxj,
+            cdxj_lines=self._cdxj.read().decode("utf-8").splitlines(),
         )
-        self._file = self._writer = None
+        self._cdxj.close()
+        self._file = self._writer = self._cdxj = None
         self._records = Counter()
-        self._cdxj = []
         log.info(
             "warc.closed", file=closed.name, bytes=closed.size, records=sum(closed.records.values())
         )
@@ -277,13 +283,14 @@ class RotatingWarcWriter:
         try:
             writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
             file.flush()
+            cdxj = tempfile.TemporaryFile(dir=self.directory)
         except BaseException:
             # not even its warcinfo fits (disk full): no file rather than one without it
             file.close()
             path.unlink(missing_ok=True)
             self._serial -= 1
             raise
-        self._file, self._writer = file, writer
+        self._file, self._writer, self._cdxj = file, writer, cdxj
         self.bytes_written += file.tell()
         self._records["warcinfo"] += 1
         log.info("warc.opened", file=self._name)
