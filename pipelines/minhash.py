@@ -126,7 +126,7 @@ def words(values: Any) -> array:
 def from_le_bytes(raw: bytes) -> array:
     """``array('I')`` of the uint32 little-endian values in ``raw``."""
     values = array("I")
-    if values.itemsize != 4:  # noqa: PLR2004 - C's unsigned int is 4 bytes on every platform we run
+    if values.itemsize != 4:  # C's unsigned int: 4 bytes on every platform we know
         return array("I", [int.from_bytes(raw[i : i + 4], "little") for i in range(0, len(raw), 4)])
     values.frombytes(raw)
     if sys.byteorder == "big":
@@ -178,7 +178,7 @@ def _leggauss(n: int) -> tuple[list[float], list[float]]:
             derivative = n * (z * p1 - p2) / (z * z - 1)
             step = p1 / derivative
             z -= step
-            if abs(step) < 1e-16:  # noqa: PLR2004
+            if abs(step) < 1e-16:
                 break
         p1, p2 = 1.0, 0.0
         for j in range(n):
@@ -205,8 +205,16 @@ def optimal_bands(
     best, best_error = (0, 0), math.inf
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = threshold / 2 * sum(w * (1 - (1 - s**r) ** b) for w, s in zip(quad_weights, below))
-            fn = (1 - threshold) / 2 * sum(w * (1 - s**r) ** b for w, s in zip(quad_weights, above))
+            fp = (
+                threshold
+                / 2
+                * sum(w * (1 - (1 - s**r) ** b) for w, s in zip(quad_weights, below, strict=True))
+            )
+            fn = (
+                (1 - threshold)
+                / 2
+                * sum(w * (1 - s**r) ** b for w, s in zip(quad_weights, above, strict=True))
+            )
             error = fp * fp_weight + fn * fn_weight
             if error < best_error:
                 best, best_error = (b, r), error
@@ -294,7 +302,7 @@ class BandIndex:
         hashes = self._hashes = array("q", [0]) * size
         owners = self._owners = array("I", [0]) * size
         mask = size - 1
-        for band, owner in zip(old_hashes, old_owners):
+        for band, owner in zip(old_hashes, old_owners, strict=True):
             if owner in (self._EMPTY, self._GONE):
                 continue
             slot = band & mask

@@ -175,6 +175,7 @@ def test_a_warc_closed_just_before_a_crash_is_indexed_and_gives_back_its_article
     ]
     assert warc in [r.path for r in summary.repaired]
     fixed = articles.with_name(articles.name.removesuffix(".open"))
-    assert [json.loads(x) for x in gzip.open(fixed, "rt")] == [json.loads(line)]
+    with gzip.open(fixed, "rt") as lines:
+        assert [json.loads(x) for x in lines] == [json.loads(line)]
     # a second restart finds nothing left to do
     assert store.upload_pending().repaired == []

@@ -283,7 +283,7 @@ class RotatingWarcWriter:
         try:
             writer.write_record(self.builder.create_warcinfo_record(self._name, self.warcinfo))
             file.flush()
-            cdxj = tempfile.TemporaryFile(dir=self.directory)
+            cdxj = tempfile.TemporaryFile(dir=self.directory)  # noqa: SIM115 - closed in close()
         except BaseException:
             # not even its warcinfo fits (disk full): no file rather than one without it
             file.close()
