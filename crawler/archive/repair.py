@@ -475,6 +475,9 @@ def index_closed_warcs(
         m = _WARC_NAME.search(warc.name)
         pid = int(m.group(3)) if m else 0
         try:
+            with open(warc, "rb") as fh:
+                if fh.read(2) != b"\x1f\x8b":  # every record a gzip member: not one of ours
+                    raise ValueError("not a gzipped WARC")
             write_index(index_warc(warc), cdxj)
         except Exception as exc:  # noqa: BLE001 - unreadable: left as it is, said once
             log.error("warc.index_failed", path=str(warc), error=f"{type(exc).__name__}: {exc}")
