@@ -59,7 +59,7 @@ from crawler.archive.writer import ClosedWarc, RecordLocation, RotatingWarcWrite
 from crawler.config import ConfigError, int_setting, size_setting
 from crawler.crawl_id import crawl_id
 from crawler.dedupe_state import DedupeState
-from crawler.memory import release_free_memory
+from crawler.memory import limit_malloc_arenas, release_free_memory
 from crawler.retrieval.index import ArchiveIndex, check_index_url, open_index
 from crawler.retrieval.ingest import index_stored_warc, index_warc
 from crawler.urls import UrlCanonicalizer
@@ -105,6 +105,7 @@ class WarcArchive:
 
     @classmethod
     def from_crawler(cls, crawler_: Crawler) -> WarcArchive:
+        limit_malloc_arenas()  # before the crawl starts its threads (crawler/memory.py)
         archive = cls(crawler_)
         crawler_.signals.connect(archive.spider_opened, signal=signals.spider_opened)
         crawler_.signals.connect(archive.spider_closed, signal=signals.spider_closed)
