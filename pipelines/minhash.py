@@ -125,9 +125,7 @@ def words(values: Any) -> array:
 
 def from_le_bytes(raw: bytes) -> array:
     """``array('I')`` of the uint32 little-endian values in ``raw``."""
-    values = array("I")
-    if values.itemsize != 4:  # C's unsigned int: 4 bytes on every platform we know
-        return array("I", [int.from_bytes(raw[i : i + 4], "little") for i in range(0, len(raw), 4)])
+    values = array("I")  # C's unsigned int: 4 bytes wherever CPython runs
     values.frombytes(raw)
     if sys.byteorder == "big":
         values.byteswap()
@@ -165,6 +163,14 @@ def _jaccard(a: array, b: array) -> float:
     return sum(map(operator.eq, a, b)) / len(a)
 
 
+def _legendre(n: int, z: float) -> tuple[float, float]:
+    """(P_n(z), P_n'(z)) by the three-term recurrence."""
+    p1, p2 = 1.0, 0.0
+    for j in range(n):  # p2 ends as P_{n-1}(z)
+        p1, p2 = ((2 * j + 1) * z * p1 - j * p2) / (j + 1), p1
+    return p1, n * (z * p1 - p2) / (z * z - 1)
+
+
 def _leggauss(n: int) -> tuple[list[float], list[float]]:
     """Gauss-Legendre nodes and weights on [-1, 1] (numpy's ``leggauss``, without numpy): each
     root of the Legendre polynomial P_n by Newton's method from the usual first guess."""
@@ -172,18 +178,11 @@ def _leggauss(n: int) -> tuple[list[float], list[float]]:
     for i in range((n + 1) // 2):
         z = math.cos(math.pi * (i + 0.75) / (n + 0.5))
         for _ in range(100):
-            p1, p2 = 1.0, 0.0
-            for j in range(n):  # P_n(z) by the three-term recurrence; p2 ends as P_{n-1}(z)
-                p1, p2 = ((2 * j + 1) * z * p1 - j * p2) / (j + 1), p1
-            derivative = n * (z * p1 - p2) / (z * z - 1)
-            step = p1 / derivative
-            z -= step
-            if abs(step) < 1e-16:
+            value, derivative = _legendre(n, z)
+            z -= value / derivative
+            if abs(value / derivative) < 1e-16:
                 break
-        p1, p2 = 1.0, 0.0
-        for j in range(n):
-            p1, p2 = ((2 * j + 1) * z * p1 - j * p2) / (j + 1), p1
-        derivative = n * (z * p1 - p2) / (z * z - 1)
+        derivative = _legendre(n, z)[1]
         nodes[i], nodes[n - 1 - i] = -z, z
         weights[i] = weights[n - 1 - i] = 2 / ((1 - z * z) * derivative * derivative)
     return nodes, weights

@@ -51,15 +51,6 @@ def index_warc(
     return IndexedWarc(warc_key, counts["capture"], counts["article"])
 
 
-def rows_of(warc_key: str, cdxj_lines: list[str], read: ReadRecord) -> tuple[list, list]:
-    """(capture rows, article rows) of one WARC, as lists."""
-    captures: list[dict] = []
-    articles: list[dict] = []
-    for kind, row in rows(warc_key, cdxj_lines, read):
-        (captures if kind == "capture" else articles).append(row)
-    return captures, articles
-
-
 def rows(warc_key: str, cdxj_lines: list[str], read: ReadRecord) -> Iterator[tuple[str, dict]]:
     """``("capture", row)`` for each CDXJ line of one WARC, preceded by ``("article", row)``
     for an article's metadata record."""
@@ -159,7 +150,6 @@ __all__ = [
     "index_stored_warc",
     "index_warc",
     "reindex",
-    "rows_of",
     "url_key",
     "warc_key_of",
 ]
