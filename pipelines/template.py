@@ -15,6 +15,12 @@ A block is template when
   mostly links (breadcrumbs, related / most-read / recommended lists whose headlines change from
   page to page), and the block itself is a link, recurs, or is a short label.
 
+Except on a *prose path*, the path of a site's running text (paragraphs a page, few links): there a
+short line that recurs ("Additional reporting by ...", a series' standing note) is the stories' own
+unless it is on surely half of the pages with that path, as a prompt the template puts between the
+paragraphs is. "Surely": the lower end of a confidence interval, so that the first few pages of a
+crawl, in whatever order they come, do not decide it by chance.
+
 Nothing here names a label or a language: the site's own pages are the evidence. The learned state is
 plain JSON (:meth:`SiteTemplate.to_json` / :meth:`SiteTemplate.from_json`) so it persists in the crawl
 state and the next crawl starts knowing the template.
@@ -98,6 +104,7 @@ _PATH_DEPTH = 8  # the last N ancestors identify a block's place; deeper roots a
 _KEYS_PER_PATH = 48  # recent keys kept per path to measure how much of it recurs
 _MAX_KEYS = 50_000  # bound on remembered keys; keys seen once are forgotten first
 _LONG_BLOCK = 100  # characters: a sentence or more, not a label, link or counter
+_PROSE_CHARS = 2 * _LONG_BLOCK  # characters per page on a path that carries running text
 _MAX_PAGES_REMEMBERED = 5_000  # fingerprints of observed pages, so one page is counted once
 _JOURNAL_MIN = 20_000  # key changes kept for replicas before a new epoch (see replica_update)
 _MAX_SIGNATURES = 20_000  # (tag, id, class) -> path signature, shared by every site's pages
@@ -261,7 +268,8 @@ class SiteTemplate:
         # path -> [pages with it, chars, link chars, recent keys]
         self.paths: dict[str, list[Any]] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._compiled: tuple[int, frozenset[str]] | None = None
+        # (pages, template paths, prose paths) as of that many pages
+        self._compiled: tuple[int, frozenset[str], dict[str, int]] | None = None
         self._lock = threading.RLock()
         # What replicas in worker processes need (see replica_update): the keys seen on two pages
         # or more, and the (key, count) changes to them since the journal's epoch began.
@@ -341,34 +349,60 @@ class SiteTemplate:
         return max(3, min(math.ceil(0.2 * self.pages), 20))
 
     def template_paths(self) -> frozenset[str]:
-        if self._compiled is not None and self._compiled[0] == self.pages:
-            return self._compiled[1]
+        return self._layout()[0]
+
+    def prose_paths(self) -> dict[str, int]:
+        """Paths that carry a site's running text: on average a few paragraphs of it per page,
+        little of it links, not a template path. Each with the number of pages it is on."""
+        return self._layout()[1]
+
+    def _layout(self) -> tuple[frozenset[str], dict[str, int]]:
+        compiled = self._compiled
+        if compiled is not None and compiled[0] == self.pages:
+            return compiled[1], compiled[2]
         support = max(3, math.ceil(0.2 * self.pages)) if self.pages >= 3 else 10**9
         paths = set()
+        prose = {}
         for path, (pages, chars, link_chars, keys) in self.paths.items():
-            if pages < support or not keys:
+            if not keys:
                 continue
-            recurring = sum(1 for k in keys if self.key_pages.get(k, 0) >= 2) / len(keys)
-            if recurring >= 0.5 or link_chars >= 0.5 * chars:
-                paths.add(path)
+            if pages >= support:
+                recurring = sum(1 for k in keys if self.key_pages.get(k, 0) >= 2) / len(keys)
+                if recurring >= 0.5 or link_chars >= 0.5 * chars:
+                    paths.add(path)
+                    continue
+            if chars >= _PROSE_CHARS * pages and link_chars < 0.2 * chars:
+                prose[path] = pages
         result = frozenset(paths)
-        self._compiled = (self.pages, result)
-        return result
+        self._compiled = (self.pages, result, prose)
+        return result, prose
 
-    def is_template(self, block: Block, template_paths: frozenset[str] | None = None) -> bool:
+    def is_template(
+        self, block: Block, layout: tuple[frozenset[str], dict[str, int]] | None = None
+    ) -> bool:
+        """Whether one block of a page is the site's template; ``layout``: :meth:`_layout`, when
+        the caller has it already."""
         if not self.ready:
             return False
         seen_on = self.key_pages.get(block.key, 0)
-        if len(block.text) >= _LONG_BLOCK and block.link_density < 0.5:
+        linked = block.link_density >= 0.5
+        if len(block.text) >= _LONG_BLOCK and not linked:
             # A paragraph-length text on a few pages of a site is a story it ran more than once
             # (a wire copy, an AMP or print variant), not its template: only one on at least
             # half of the site's pages is (a newsletter prompt, a standing disclaimer).
             return seen_on >= max(self.key_threshold(), math.ceil(0.5 * self.pages))
+        paths, prose = self._layout() if layout is None else layout
         if seen_on >= self.key_threshold():
-            return True
-        paths = self.template_paths() if template_paths is None else template_paths
+            on_prose = None if linked else prose.get(block.path)
+            if on_prose is None:
+                return True
+            # A short line among the site's running text recurs on some of its stories
+            # ("Additional reporting by ...", a series' standing note): it is the story's. A
+            # prompt or label the template puts there recurs on most pages that have the path.
+            # Early in a crawl a few pages decide it: only a share that is surely half will do.
+            return _share_at_least(seen_on, on_prose, 0.5)
         if block.path in paths:
-            return block.link_density >= 0.5 or seen_on >= 2 or len(block.text) < 40
+            return linked or seen_on >= 2 or len(block.text) < 40
         return False
 
     def strip(self, root: etree._Element, blocks: list[Block] | None = None) -> int:
@@ -377,10 +411,10 @@ class SiteTemplate:
         with self._lock:
             if not self.ready:
                 return 0
-            paths = self.template_paths()
+            layout = self._layout()
             if blocks is None:
                 blocks = list(iter_blocks(root))
-            doomed = [b.element for b in blocks if self.is_template(b, paths)]
+            doomed = [b.element for b in blocks if self.is_template(b, layout)]
         for el in doomed:
             _remove_own_text(el)
         return len(doomed)
@@ -395,11 +429,11 @@ class SiteTemplate:
         epoch, then only the keys whose counts changed since its version: a page teaches a few
         dozen keys, so a crawl does not send (and copy) a site's 50,000 keys with every page."""
         with self._lock:
-            paths = self.template_paths()
+            paths, prose = self._layout()
             version = (self._epoch, len(self._journal), self.pages, hash(paths))
             if held == version:
                 return version, None
-            state = (self.pages, self.min_pages, paths)
+            state = (self.pages, self.min_pages, paths, prose)
             if held is None or held[0] != self._epoch:
                 return version, ("whole", dict(self._multi), *state)
             return version, ("changes", self._journal[held[1] :], *state)
@@ -408,14 +442,14 @@ class SiteTemplate:
     def replica(cls, site: str, update: tuple, base: SiteTemplate | None = None) -> SiteTemplate:
         """The replica (in a worker process) after ``update`` from :meth:`replica_update`:
         ``base`` (the one held) updated in place, or a new one. It strips, it does not learn."""
-        kind, keys, pages, min_pages, paths = update
+        kind, keys, pages, min_pages, paths, prose = update
         tpl = base if base is not None and kind == "changes" else cls(site)
         if kind == "whole":
             tpl.key_pages = keys
         else:
             tpl.key_pages.update(keys)
         tpl.pages, tpl.min_pages = pages, min_pages
-        tpl._compiled = (pages, paths)
+        tpl._compiled = (pages, paths, prose)
         return tpl
 
     # persistence ---------------------------------------------------------------------------
@@ -447,6 +481,17 @@ class SiteTemplate:
         tpl._seen = OrderedDict((s, None) for s in data.get("seen", []))
         tpl._new_epoch()
         return tpl
+
+
+def _share_at_least(k: int, n: int, share: float, z: float = 1.645) -> bool:
+    """Whether ``k`` of ``n`` is at least ``share`` beyond reasonable doubt: the lower end of
+    the Wilson score interval (95% one-sided) for the proportion ``k / n``."""
+    if n <= 0:
+        return False
+    p = min(1.0, k / n)
+    z2 = z * z
+    low = (p + z2 / (2 * n) - z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n)
+    return low >= share
 
 
 def _remove_own_text(el: etree._Element) -> None:

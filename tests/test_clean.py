@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import io
 import json
+import random
 import resource
 import zlib
 from pathlib import Path
@@ -138,6 +139,51 @@ def test_a_story_the_site_runs_under_several_urls_keeps_its_paragraphs():
     )
     assert result["body"].split("\n\n") == repeated
     assert "Newsletter" not in result["body"]
+
+
+TOWNS = ["Altdorf", "Bergheim", "Cranz", "Dornstadt", "Eschau", "Fahrenbach", "Gerstetten"]
+TOWNS += ["Hausach", "Ilsfeld", "Jettingen", "Kuppenheim", "Lauda"]
+PROMPT = "Abonnieren Sie jetzt unseren Newsletter!"
+
+
+def _credited_site(n: int) -> tuple[bytes, list[str], str]:
+    """Page ``n`` of a site whose template puts a short newsletter prompt among a story's plain
+    paragraphs (same element, same classes), and whose stories close with a credit line that
+    names one of two stringers on a third of the stories each. Returns (page, body, credit)."""
+    story = [f"{TOWNS[n]}: {p}" for p in STORIES[n % len(STORIES)]]
+    credit = ("Mitarbeit: Jana Roth.", "Mitarbeit: Ole Brandt.", "")[n % 3]
+    body = [*story[:2], *story[2:], *([credit] if credit else [])]
+    shown = [*story[:2], PROMPT, *story[2:], *([credit] if credit else [])]
+    paragraphs = "".join(f"<p>{p}</p>" for p in shown)
+    page = f"""<html lang="de"><head><title>Meldung aus {TOWNS[n]}</title></head><body>
+    <nav><a href="/">Start</a> <a href="/politik/">Politik</a></nav>
+    <article><h1>Meldung aus {TOWNS[n]}</h1><div class="text">{paragraphs}</div></article>
+    <footer>Impressum · Datenschutz · Kontakt</footer></body></html>""".encode()
+    return page, body, credit
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_credit_line_several_stories_share_stays_and_a_prompt_among_the_paragraphs_goes(seed):
+    """A line on a third of a site's stories, among their paragraphs, is the stories' own; the
+    prompt the template puts in the same place on every story is not. Whatever order the crawl
+    sees the pages in, as soon as the template cleans (five pages), and after the last page."""
+    pages = [_credited_site(n) for n in range(len(TOWNS))]
+    order = list(range(len(pages)))
+    random.Random(seed).shuffle(order)
+    template = SiteTemplate("tagesblatt.test")
+    for seen, n in enumerate(order, 1):
+        template.observe(pages[n][0], f"http://tagesblatt.test/{n}")
+        if seen < 5:
+            continue
+        for page, _, credit in pages:
+            tree = lxml_html.document_fromstring(page)
+            template.strip(tree)
+            left = [t.strip() for t in tree.find("body").itertext() if t.strip()]
+            assert PROMPT not in left, (seen, order)
+            assert not credit or credit in left, (seen, order, credit)
+    page, body, _ = pages[0]
+    result = extract_article(page, "http://tagesblatt.test/0", template=template)
+    assert result["body"].split("\n\n") == body
 
 
 def test_template_persists_in_crawl_state_and_a_fresh_learner_cleans_with_it(tmp_path):
