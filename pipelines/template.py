@@ -105,6 +105,7 @@ _KEYS_PER_PATH = 48  # recent keys kept per path to measure how much of it recur
 _MAX_KEYS = 50_000  # bound on remembered keys; keys seen once are forgotten first
 _LONG_BLOCK = 100  # characters: a sentence or more, not a label, link or counter
 _PROSE_CHARS = 2 * _LONG_BLOCK  # characters per page on a path that carries running text
+_LAYOUT_EXACT = 64  # pages: below, a site's layout is worked out again after every page
 _MAX_PAGES_REMEMBERED = 5_000  # fingerprints of observed pages, so one page is counted once
 _JOURNAL_MIN = 20_000  # key changes kept for replicas before a new epoch (see replica_update)
 _MAX_SIGNATURES = 20_000  # (tag, id, class) -> path signature, shared by every site's pages
@@ -319,7 +320,6 @@ class SiteTemplate:
             self._forget()
         elif len(self._journal) > max(_JOURNAL_MIN, 4 * len(self._multi)):
             self._new_epoch()  # a replica catches up by one copy, not by a longer journal
-        self._compiled = None
         return True
 
     def _new_epoch(self) -> None:
@@ -336,6 +336,7 @@ class SiteTemplate:
                 : _MAX_KEYS // 2
             ]
             self.key_pages = dict(keep)
+        self._compiled = None  # keys went: the layout is worked out again
         self._new_epoch()  # keys went: the journal cannot say so
 
     # deciding ------------------------------------------------------------------------------
@@ -358,7 +359,13 @@ class SiteTemplate:
 
     def _layout(self) -> tuple[frozenset[str], dict[str, int]]:
         compiled = self._compiled
-        if compiled is not None and compiled[0] == self.pages:
+        if compiled is not None and (
+            compiled[0] == self.pages
+            or (compiled[0] >= _LAYOUT_EXACT and self.pages - compiled[0] < compiled[0] // 32)
+        ):
+            # Worked out again after every page of a small site; on a large one, when it has
+            # grown by a thirtieth (it was a twentieth of the crawl's time, for a layout that a
+            # few pages more do not change).
             return compiled[1], compiled[2]
         support = max(3, math.ceil(0.2 * self.pages)) if self.pages >= 3 else 10**9
         paths = set()
