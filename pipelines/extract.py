@@ -506,6 +506,34 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     )
 
 
+def add_core_lines(text: str, core: str) -> str:
+    """``text`` followed by the short lines that end ``core`` (the precision-leaning run's text of
+    the same page) after the last line the two share, when ``text`` lost them.
+
+    The recall-leaning run reads the page wider, yet now and then drops the story's closing line
+    (a short credit, "Additional reporting by ...") that the precision-leaning run kept, depending
+    on what else the page held: a closing line the stricter run judged content is content.
+    """
+    if not text or not core:
+        return text
+    lines = text.split("\n\n")
+    keys = {_core_key(line) for line in lines}
+    tail: list[str] = []
+    for line in reversed(core.split("\n\n")):
+        key = _core_key(line)
+        if key in keys:
+            break
+        if len(" ".join(line.split())) >= _CORE_EDGE_CHARS:
+            return text  # a paragraph: the runs disagree on where the story ends, not on a credit
+        if key:
+            tail.append(line)
+    else:
+        return text  # no line in common: not the same text
+    if not tail or _core_key(lines[-1]) != key:
+        return text  # the core's last shared line is not where the text ends: nothing was cut off
+    return "\n\n".join([*lines, *reversed(tail)])
+
+
 def _core_key(line: str) -> str:
     return " ".join(line.split())[:_CORE_KEY_CHARS]
 
@@ -728,6 +756,7 @@ def _body_text(
     text = restore_headings(text, headings)
     if favor == "recall":
         return text
+    text = add_core_lines(text, core)
     return trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)
 
 

@@ -3,6 +3,7 @@ never bring a page's menus into the body whatever it is set to."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from scrapy.utils.test import get_crawler
 from trafilatura.utils import load_html
 
 from crawler.config import ConfigError
+from crawler.demo_site.server import DemoSite
 from pipelines.clean import CleanPipeline
-from pipelines.extract import FAVOR_MODES, baseline_text, extract_article
+from pipelines.extract import FAVOR_MODES, add_core_lines, baseline_text, extract_article
+from pipelines.template import SiteTemplate, observation
 from tests.helpers import project_settings
 
 pytestmark = pytest.mark.fast
@@ -143,3 +146,40 @@ def test_one_article_element_is_not_read_as_one_run_of_text():
     )
     text = baseline_text(load_html(page))
     assert text.split("\n") == STORY
+
+
+def test_a_line_the_precision_run_keeps_at_the_end_is_not_lost_by_the_recall_run():
+    core = "First paragraph of the story.\n\nLast paragraph.\n\nAdditional reporting by Ann Lee."
+    text = "First paragraph of the story.\n\nLast paragraph."
+    assert add_core_lines(text, core).split("\n\n")[-1] == "Additional reporting by Ann Lee."
+    # not when the runs share no line, nor when the recall run goes on past the shared line, nor
+    # for a whole paragraph: there the two disagree on where the story ends
+    assert add_core_lines("Another text.", core) == "Another text."
+    assert add_core_lines(text + "\n\nMore.", core) == text + "\n\nMore."
+    long_tail = (
+        core + "\n\n" + "A paragraph of the story that goes on for well over eighty chars. " * 2
+    )
+    assert add_core_lines(text, long_tail) == text
+
+
+def test_a_closing_credit_stays_whatever_the_template_has_learned_so_far():
+    """On the demo Courier, trafilatura's recall-leaning run dropped a story's closing "Additional
+    reporting by" line on two template states in three; a crawl and a re-extraction disagreed."""
+    with DemoSite(port=0, template="courier") as site:
+        base = site.base_url
+        pages = {
+            path: res.body
+            for path, res in site.build.resources.items()
+            if "html" in (res.content_type or "") and res.status == 200
+        }
+    story = next(p for p in pages if "drought-pushes" in p and p.endswith("/"))
+    observations = {path: observation(body) for path, body in pages.items()}
+    for seed in range(12):
+        rng = random.Random(seed)
+        order = list(pages)
+        rng.shuffle(order)
+        template = SiteTemplate("courier")
+        for path in order[: rng.randint(5, len(order))]:
+            template.learn(observations[path], path)
+        body = extract_article(pages[story], base + story, template=template)["body"]
+        assert body.endswith("Additional reporting by Oliver Strand."), (seed, body[-200:])
