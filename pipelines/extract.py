@@ -99,6 +99,12 @@ if not all(
     _TB = None
 
 
+# Elements trafilatura's comparison calls unclean (its SANITIZED_XPATH), and paragraph text.
+_UNCLEAN = getattr(sys.modules.get("trafilatura.external"), "SANITIZED_XPATH", None)
+_UNCLEAN = etree.XPath(_UNCLEAN) if _UNCLEAN else None
+_PARAGRAPH_TEXT = etree.XPath(".//p//text()")
+
+
 def _own_extraction_stands(raw_tree, body, text: str, options) -> bool:
     """Whether trafilatura's comparison of its own extraction (``body``, ``text``) with
     readability and jusText (``trafilatura.external.compare_extraction``) is sure to keep it.
@@ -111,7 +117,7 @@ def _own_extraction_stands(raw_tree, body, text: str, options) -> bool:
     comparison's time, a fifth of trafilatura's."""
     len_text = len(text)
     minimum = options.min_extracted_size
-    if len_text < minimum or body.xpath(_SANITIZED_XPATH):
+    if len_text < minimum or _UNCLEAN(body):
         return False
     bound = len(raw_tree.text_content())
     if options.focus == "recall":
@@ -122,8 +128,7 @@ def _own_extraction_stands(raw_tree, body, text: str, options) -> bool:
     # readability is also taken, when long, for an own body without paragraph text or with more
     # tables than paragraphs
     return bound <= 2 * minimum or (
-        bool(body.xpath(".//p//text()"))
-        and len(body.findall(".//table")) <= len(body.findall(".//p"))
+        bool(_PARAGRAPH_TEXT(body)) and len(body.findall(".//table")) <= len(body.findall(".//p"))
     )
 
 
@@ -134,7 +139,7 @@ def _install_comparison_shortcut() -> None:
     compare = getattr(core, "compare_extraction", None)
     code = getattr(compare, "__code__", None)
     expected = ("cleaned_tree", "raw_tree", "body", "text", "options")
-    if code is None or code.co_varnames[: code.co_argcount] != expected or _SANITIZED_XPATH is None:
+    if code is None or code.co_varnames[: code.co_argcount] != expected or _UNCLEAN is None:
         return
 
     @functools.wraps(compare)
@@ -147,7 +152,6 @@ def _install_comparison_shortcut() -> None:
     core.compare_extraction = compare_extraction
 
 
-_SANITIZED_XPATH = getattr(sys.modules.get("trafilatura.external"), "SANITIZED_XPATH", None)
 _install_comparison_shortcut()
 
 
@@ -502,7 +506,7 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     return "\n\n".join(
         line
         for k, line in enumerate(lines)
-        if first <= k <= last or len(" ".join(line.split())) >= max_chars
+        if first <= k <= last or len(_spaced(line)) >= max_chars
     )
 
 
@@ -523,7 +527,7 @@ def add_core_lines(text: str, core: str) -> str:
         key = _core_key(line)
         if key in keys:
             break
-        if len(" ".join(line.split())) >= _CORE_EDGE_CHARS:
+        if len(_spaced(line)) >= _CORE_EDGE_CHARS:
             return text  # a paragraph: the runs disagree on where the story ends, not on a credit
         if key:
             tail.append(line)
@@ -535,7 +539,11 @@ def add_core_lines(text: str, core: str) -> str:
 
 
 def _core_key(line: str) -> str:
-    return " ".join(line.split())[:_CORE_KEY_CHARS]
+    return _spaced(line)[:_CORE_KEY_CHARS]
+
+
+def _spaced(line: str) -> str:
+    return " ".join(line.split())
 
 
 def main_text(tree: etree._Element, url: str | None = None, *, lean: str = "recall") -> str:

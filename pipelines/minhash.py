@@ -179,8 +179,9 @@ def _leggauss(n: int) -> tuple[list[float], list[float]]:
         z = math.cos(math.pi * (i + 0.75) / (n + 0.5))
         for _ in range(100):
             value, derivative = _legendre(n, z)
-            z -= value / derivative
-            if abs(value / derivative) < 1e-16:
+            step = value / derivative
+            z -= step
+            if abs(step) < 1e-16:
                 break
         derivative = _legendre(n, z)[1]
         nodes[i], nodes[n - 1 - i] = -z, z

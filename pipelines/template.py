@@ -349,15 +349,10 @@ class SiteTemplate:
         # block on 20 different article pages is not article text.
         return max(3, min(math.ceil(0.2 * self.pages), 20))
 
-    def template_paths(self) -> frozenset[str]:
-        return self._layout()[0]
-
-    def prose_paths(self) -> dict[str, int]:
-        """Paths that carry a site's running text: on average a few paragraphs of it per page,
-        little of it links, not a template path. Each with the number of pages it is on."""
-        return self._layout()[1]
-
     def _layout(self) -> tuple[frozenset[str], dict[str, int]]:
+        """(template paths, prose paths): the paths whose blocks mostly recur or are mostly links,
+        and those that carry the site's running text (on average a few paragraphs a page, little
+        of it links, not a template path), each with the number of pages it is on."""
         compiled = self._compiled
         if compiled is not None and (
             compiled[0] == self.pages
