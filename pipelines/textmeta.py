@@ -24,6 +24,7 @@ everywhere else, as most of the world writes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
@@ -641,65 +642,92 @@ def _guess_lang(text: str) -> str | None:
 # the page around the headline ---------------------------------------------------------------
 def page_lines(root: etree._Element) -> list[str]:
     """The page's visible text as a reader sees it: one string per block or ``<br>`` line."""
+    return list(iter_page_lines(root))
+
+
+def iter_page_lines(root: etree._Element) -> Iterator[str]:
+    """:func:`page_lines` one by one, read from the page as they are asked for."""
     body = root.find("body")
     if body is None:
         body = root
-    lines: list[str] = []
     buffer: list[str] = []
-
-    def flush() -> None:
-        text = _SPACE.sub(" ", "".join(buffer)).strip()
-        buffer.clear()
-        if text:
-            lines.append(text)
-
-    stack: list[tuple[etree._Element, bool]] = [(body, False)]
+    # (element, None) to open it, (element, its lower-case tag) to close it
+    stack: list[tuple[etree._Element, str | None]] = [(body, None)]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        el, closing = stack.pop()
-        tag = el.tag.lower() if isinstance(el.tag, str) else None
-        if closing or tag is None or tag in _HIDDEN_TAGS:
-            if closing and tag in _BLOCK_TAGS:
-                flush()
-            if el.tail and el is not body:
-                buffer.append(el.tail)
-            continue
-        if tag in _BLOCK_TAGS:
-            flush()
-        if el.text:
-            buffer.append(el.text)
-        stack.append((el, True))
-        stack.extend((child, False) for child in reversed(el))
-    flush()
-    return lines
+        el, closing = pop()
+        if closing is None:
+            tag = el.tag
+            tag = tag.lower() if tag.__class__ is str else None  # None: a comment
+            if tag is not None and tag not in _HIDDEN_TAGS:
+                if tag in _BLOCK_TAGS and buffer:
+                    text = " ".join("".join(buffer).split())
+                    buffer.clear()
+                    if text:
+                        yield text
+                if el.text:
+                    buffer.append(el.text)
+                push((el, tag))
+                if len(el):
+                    extend([(child, None) for child in reversed(el)])
+                continue
+        elif closing in _BLOCK_TAGS and buffer:
+            text = " ".join("".join(buffer).split())
+            buffer.clear()
+            if text:
+                yield text
+        if el is not body and el.tail:
+            buffer.append(el.tail)
+    text = " ".join("".join(buffer).split())
+    if text:
+        yield text
 
 
 def headline_metadata(
     root: etree._Element, title: str | None, lang: str | None = None, known: str | None = None
 ) -> TextMeta:
     """Byline and date from the short lines just under the page's headline (its ``<h1>`` or a line
-    reading ``title``), where legacy pages print them."""
+    reading ``title``), where legacy pages print them. The page's lines are read only as far as
+    the answer needs (a headline is near the top)."""
     headlines = [title or ""]
     headlines += [h.text_content() for h in root.iter("h1")]
     wanted = {_SPACE.sub(" ", h).strip().casefold() for h in headlines}
     wanted.discard("")
     if not wanted:
         return TextMeta()
-    lines = page_lines(root)
-    lang = lang or _guess_lang(" ".join(lines))
+    unread = iter_page_lines(root)
+    lines: list[str] = []
+
+    def read_to(count: int, chars: int = 0) -> None:
+        """Read lines until ``count`` are read and they hold ``chars`` characters, or none are left."""
+        held = sum(len(line) + 1 for line in lines) - 1 if chars else 0  # the lines joined
+        while len(lines) < count or held < chars:
+            line = next(unread, None)
+            if line is None:
+                return
+            lines.append(line)
+            held += len(line) + 1
+
+    if lang is None:
+        read_to(0, _GUESS_CHARS)  # the guess reads the text's first characters only
+        lang = _guess_lang(" ".join(lines))
     found = TextMeta()
-    for n, line in enumerate(lines):
-        if not _is_headline(line.casefold(), wanted):
-            continue
-        reader = _LineReader(lang, known)
-        for following in lines[n + 1 : n + 1 + _HEADLINE_LINES]:
-            if len(following.split()) >= _STORY_WORDS:
-                break
-            said = reader.read(following)
-            if said is not None:
-                found = found | said
-        if found.authors or found.published:
+    n = 0
+    while True:
+        read_to(n + 1 + _HEADLINE_LINES)
+        if n >= len(lines):
             return found
-    return found
+        if _is_headline(lines[n].casefold(), wanted):
+            reader = _LineReader(lang, known)
+            for following in lines[n + 1 : n + 1 + _HEADLINE_LINES]:
+                if len(following.split()) >= _STORY_WORDS:
+                    break
+                said = reader.read(following)
+                if said is not None:
+                    found = found | said
+            if found.authors or found.published:
+                return found
+        n += 1
 
 
 def _is_headline(line: str, headlines: set[str]) -> bool:
