@@ -175,38 +175,44 @@ class Block:
 def iter_blocks(root: etree._Element) -> Iterator[Block]:
     """Text blocks of a parsed page, document order."""
     stack: list[tuple[etree._Element, tuple[str, ...]]] = [(root, ())]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        el, parent_path = stack.pop()
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
-            continue
-        path = (*parent_path, _signature(el))[-_PATH_DEPTH:]
+        el, parent_path = pop()
+        tag = el.tag
+        if tag.__class__ is not str or tag in SKIP_TAGS:
+            continue  # a comment or processing instruction, or text no reader sees
+        path = (*parent_path, _signature(el))
+        if len(path) > _PATH_DEPTH:
+            path = path[1:]
         pieces = [el.text or ""]
         link_chars = 0
         children = []
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str):
+            if tag.__class__ is not str:
                 pass  # a comment or processing instruction: only its tail is text
-            elif tag in INLINE_TAGS and not len(child):
-                # the usual inline element, a leaf: its text is its text_content()
-                text = " " if tag == "br" else child.text or ""
-                pieces.append(text)
-                if tag == "a":
-                    link_chars += len(text.strip())
-            elif tag in INLINE_TAGS and not _has_block(child):
-                text = _inline_text(child) if tag != "br" else " "
-                pieces.append(text)
-                if tag == "a":
-                    link_chars += len(text.strip())
+            elif tag in INLINE_TAGS and (not len(child) or not _has_block(child)):
+                # an inline element: its text is its text_content(), less scripts and the like
+                if tag == "br":
+                    pieces.append(" ")
                 else:
-                    link_chars += sum(len(_inline_text(a).strip()) for a in child.iter("a"))
+                    text = _inline_text(child)
+                    pieces.append(text)
+                    if tag == "a":
+                        link_chars += len(text.strip())
+                    elif len(child):
+                        link_chars += sum(len(_inline_text(a).strip()) for a in child.iter("a"))
             else:
                 children.append(child)
-            pieces.append(child.tail or "")
-        text = "".join(pieces).strip()
+            if child.tail:
+                pieces.append(child.tail)
+        # one space between words (str.split's white space is the regular expressions' \s)
+        text = " ".join("".join(pieces).split())
         if text:
-            yield Block(el, "/".join(path), _SPACE.sub(" ", text), link_chars, spaced=True)
-        stack.extend((child, path) for child in reversed(children))
+            yield Block(el, "/".join(path), text, link_chars, spaced=True)
+        if children:
+            children.reverse()
+            extend([(child, path) for child in children])
 
 
 def _has_block(el: etree._Element) -> bool:
