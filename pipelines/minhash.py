@@ -47,7 +47,9 @@ def shingles(text: str, size: int) -> set[bytes]:
     words = _TOKEN_RE.findall(text)
     if len(words) <= size:
         return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+    # each window of ``size`` words, made in C (zip, join, encode) rather than sliced one by one
+    windows = zip(*[words[i:] for i in range(size)], strict=False)  # the shorter ones end it
+    return set(map(str.encode, map(" ".join, windows)))
 
 
 def _fmix32(hv: np.ndarray) -> np.ndarray:
