@@ -708,7 +708,7 @@ def headline_metadata(
             lines.append(line)
             held += len(line) + 1
 
-    if lang is None:
+    if not lang:
         read_to(0, _GUESS_CHARS)  # the guess reads the text's first characters only
         lang = _guess_lang(" ".join(lines))
     found = TextMeta()
