@@ -7,6 +7,7 @@ import trafilatura.utils
 from lxml import html
 
 from pipelines import extract
+from pipelines.decode import page_text
 from pipelines.extract import extract_article
 from tests.test_extract_shortcut import _demo_pages, _edge_pages
 
@@ -63,3 +64,45 @@ def test_every_page_gets_the_article_it_gets_with_lxml_classes(favor, lxml_class
     for url, page in pages.items():
         assert extract_article(page, url, favor=favor) == lean[url], url
     assert "winter timetable" in lean["story beside a search form"]["body"]
+
+
+def _odd_character_pages() -> dict[str, bytes]:
+    """Pages holding characters XML forbids: control characters and U+FFFE, U+FFFF."""
+    paragraphs = "".join(f"<p>{PARAGRAPH} ({n})</p>" for n in range(6))
+    story = f"<html><head><title>Ferry</title></head><body><article>{paragraphs}"
+    return {
+        "U+FFFE and U+FFFF in the story": (
+            story + "<p>Timetables\ufffe are posted at the\uffff harbour office.</p></article>"
+        ).encode(),
+        "NUL and escape bytes in the story": (
+            story + "<p>Timetables\x00 are posted at the\x1b harbour office.</p></article>"
+        ).encode(),
+        "windows-1252 with a control byte": (
+            story.replace("<head>", '<head><meta charset="windows-1252">')
+            + "<p>Caf\xe9 timetables\x07 are posted at the harbour office.</p></article>"
+        ).encode("latin-1"),
+    }
+
+
+@pytest.mark.parametrize("decoded", [False, True])
+def test_characters_xml_forbids_leave_the_story_whether_or_not_the_scan_is_skipped(
+    decoded, monkeypatch
+):
+    pages = {**_odd_character_pages(), **_edge_pages()}
+    if decoded:  # as the crawl hands pages over: text from page_text
+        pages = {name: page_text(page)[0] for name, page in pages.items()}
+
+    def run():
+        return {n: extract_article(p, n, decoded=decoded) for n, p in pages.items()}
+
+    skipped = run()
+    monkeypatch.setattr(extract, "_KNOWN_CLEAN", None)
+    assert run() == skipped
+    for name in _odd_character_pages():
+        body = skipped[name]["body"]
+        assert "harbour office" in body, name
+        assert not set(body) & {"\ufffe", "\uffff", "\x00", "\x1b", "\x07"}, name
+
+
+def test_the_scan_is_skipped_in_the_trafilatura_the_project_pins():
+    assert isinstance(trafilatura.utils.INVALID_XML_CHARS, extract._KnownClean)
