@@ -579,3 +579,29 @@ def test_next_run_counts_from_the_last_start_and_cron_from_now():
 
 def test_config_error_is_the_users_kind_of_error():
     assert issubclass(SiteError, ConfigError)
+
+
+def test_a_stopping_scheduler_asks_each_crawl_to_finish_once(tmp_path):
+    """A second SIGINT is Scrapy's "stop at once", which leaves the WARC and the export ``.open``.
+    The scheduler asked when it stopped and again when it began waiting; on a busy machine the
+    crawl saw both (a red CI run). Here the crawl is a process that writes a line per SIGINT."""
+    from crawler.scheduler.runners import LocalRunner
+
+    said = tmp_path / "sigints"
+    child = (
+        "import signal, sys, time\n"
+        f"signal.signal(signal.SIGINT, lambda *_: open({str(said)!r}, 'a').write('SIGINT\\n'))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(3)\n"
+    )
+    runner = LocalRunner(1)
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    runner._procs["crawl-1"] = proc  # as start() keeps it, without a whole crawl to wait for
+    assert proc.stdout.readline().strip() == "ready"
+    stop = threading.Event()
+    stop.set()
+    runner.stop()  # what Scheduler.run does when it stops ...
+    time.sleep(0.5)  # ... the crawl handles that SIGINT (a busy machine's pace) ...
+    runner.wait(stop)  # ... then it waits for the crawl
+    assert proc.returncode == 0
+    assert said.read_text().splitlines() == ["SIGINT"]

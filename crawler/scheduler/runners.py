@@ -210,6 +210,7 @@ class LocalRunner:
         self.cwd = cwd
         self.node = f"local:{host_name()}"
         self._procs: dict[str, subprocess.Popen] = {}  # crawl id -> its process
+        self._asked: set[int] = set()  # pids already asked to finish
 
     def refresh(self) -> None:
         """Nothing to ask: the children are polled in :meth:`outcome`."""
@@ -248,9 +249,11 @@ class LocalRunner:
         return {}
 
     def stop(self) -> None:
-        """Ask every running crawl to finish (SIGINT: it closes its files, as on Ctrl-C)."""
+        """Ask every running crawl to finish (SIGINT: it closes its files, as on Ctrl-C), once: a
+        second SIGINT is Scrapy's "stop at once", which would leave its files open."""
         for proc in self._procs.values():
-            if proc.poll() is None:
+            if proc.poll() is None and proc.pid not in self._asked:
+                self._asked.add(proc.pid)
                 proc.send_signal(signal.SIGINT)
 
     def wait(self, stop: threading.Event) -> None:
