@@ -660,27 +660,29 @@ def iter_page_lines(root: etree._Element) -> Iterator[str]:
             tag = el.tag
             tag = tag.lower() if tag.__class__ is str else None  # None: a comment
             if tag is not None and tag not in _HIDDEN_TAGS:
-                if tag in _BLOCK_TAGS and buffer:
-                    text = " ".join("".join(buffer).split())
-                    buffer.clear()
-                    if text:
-                        yield text
+                if tag in _BLOCK_TAGS and (line := _take_line(buffer)):
+                    yield line
                 if el.text:
                     buffer.append(el.text)
                 push((el, tag))
                 if len(el):
                     extend([(child, None) for child in reversed(el)])
                 continue
-        elif closing in _BLOCK_TAGS and buffer:
-            text = " ".join("".join(buffer).split())
-            buffer.clear()
-            if text:
-                yield text
+        elif closing in _BLOCK_TAGS and (line := _take_line(buffer)):
+            yield line
         if el is not body and el.tail:
             buffer.append(el.tail)
-    text = " ".join("".join(buffer).split())
-    if text:
-        yield text
+    if line := _take_line(buffer):
+        yield line
+
+
+def _take_line(buffer: list[str]) -> str:
+    """The text gathered in ``buffer``, one space between words (emptied)."""
+    if not buffer:
+        return ""
+    line = " ".join("".join(buffer).split())
+    buffer.clear()
+    return line
 
 
 def headline_metadata(
