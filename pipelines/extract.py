@@ -276,6 +276,7 @@ def _load_tree(text: str) -> etree._Element | None:
 
 
 _DUP_MIN_CHARS = 20
+_DUP_PARAGRAPH_CHARS = 100
 # Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
 # under this share of the page's visible text, the precision-leaning run gets a say.
 _SHORT_SHARE = 0.3
@@ -653,20 +654,43 @@ def main_text(tree: etree._Element, url: str | None = None, *, lean: str = "reca
 
 
 def _unique_lines(text: str) -> list[str]:
-    # Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab);
-    # a long line met again is such a copy, not the article saying the same thing twice.
+    """The non-empty lines of ``text``, stripped, without the copies of the article a page prints
+    more than once.
+
+    Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab).
+    A line of ``_DUP_MIN_CHARS`` or more met again is such a copy when it is a paragraph
+    (``_DUP_PARAGRAPH_CHARS`` or more: an article does not say the same paragraph twice) or when
+    the line of that length next to it is met again too (a copied block). A label the article
+    itself repeats ("Key features", "Fees based on income", a table's row heading) stands alone
+    between new lines, and stays.
+    """
+    lines = [line for raw_line in text.split("\n") if (line := raw_line.strip())]
     seen: set[str] = set()
-    lines = []
-    for raw_line in text.split("\n"):
-        line = raw_line.strip()
-        if not line:
+    again: list[bool | None] = []  # None: too short to tell a copy by
+    for line in lines:
+        if len(line) < _DUP_MIN_CHARS:
+            again.append(None)
             continue
-        if len(line) >= _DUP_MIN_CHARS:
-            if line in seen:
-                continue
-            seen.add(line)
-        lines.append(line)
-    return lines
+        again.append(line in seen)
+        seen.add(line)
+    if not any(again):
+        return lines
+    # the nearest line long enough to tell, before and after each line
+    before: list[bool | None] = []
+    last = None
+    for flag in again:
+        before.append(last)
+        last = flag if flag is not None else last
+    after: list[bool | None] = [None] * len(lines)
+    last = None
+    for k in range(len(lines) - 1, -1, -1):
+        after[k] = last
+        last = again[k] if again[k] is not None else last
+    return [
+        line
+        for k, line in enumerate(lines)
+        if not again[k] or (len(line) < _DUP_PARAGRAPH_CHARS and not before[k] and not after[k])
+    ]
 
 
 def extract_article(

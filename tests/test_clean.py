@@ -577,6 +577,39 @@ def test_lost_section_heading_goes_back_between_the_paragraphs_it_separates():
     assert "More stories" not in body
 
 
+def test_a_label_the_article_repeats_stays_and_a_copy_of_the_article_goes():
+    # Reviews and guides repeat a label per item ("Key features and what we liked"); responsive
+    # layouts print the whole article again for another screen. The first is the article, the
+    # second is not: a copy is a run of lines met before, or a paragraph met before.
+    review = (
+        "Paragraph {} of the review says how the {} held up in a week of rain, mud and long "
+        "climbs, and what it costs."
+    )
+    items = ["Alpine tent", "Ridge pack", "Summit stove", "Valley boots"]
+    facts = [f"Weight of the {name}: {900 + n} grams" for n, name in enumerate(items)]
+    story = (
+        "".join(
+            f"<h2>{name}</h2><h3>Key features and what we liked</h3><p>{review.format(n, name)}</p>"
+            f"<h3>What we did not like about it</h3><p>{review.format(n + 10, name)} It is heavy.</p>"
+            for n, name in enumerate(items)
+        )
+        + "<ul>"
+        + "".join(f"<li>{fact}</li>" for fact in facts)
+        + "</ul>"
+    )
+    page = (
+        "<html><head><title>Best hiking gear</title></head><body><article><h1>Best hiking gear"
+        f"</h1><div class='wide'>{story}</div><div class='narrow'>{story}</div></article></body>"
+        "</html>"
+    )
+    lines = extract_article(page, "http://news.example.test/gear")["body"].split("\n\n")
+    assert lines.count("Key features and what we liked") == len(items)
+    assert lines.count("What we did not like about it") == len(items)
+    for n, name in enumerate(items):
+        assert lines.count(review.format(n, name)) == 1
+    assert [line for line in lines if "grams" in line] == [f"- {fact}" for fact in facts]
+
+
 def test_a_teaser_card_article_inside_the_story_is_not_body():
     # Trafilatura takes the first <article> as the container: a related-story card there makes it
     # fall back to loose text, card date and all.
