@@ -51,7 +51,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPATH
 
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
-from pipelines.metadata import INDEX_TYPES, extract_metadata, normalize_date
+from pipelines.metadata import INDEX_TYPES, extract_metadata, markup_authors, normalize_date
 from pipelines.result import EXTRACTOR_VERSION, FAVOR_MODES, FIELDS, empty_result
 from pipelines.template import Block, SiteTemplate, iter_blocks
 from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
@@ -791,6 +791,8 @@ def _extract(
     near = TextMeta()
     if not (result["authors"] and result["published"]):
         near = headline_metadata(tree, result["title"], lang, url_day)
+    # An element the page marks as the author speaks after the markup's metadata and the text.
+    marked = [] if result["authors"] else markup_authors(tree)
     later_date = None
     if not (result["published"] or near.published):
         later_date = normalize_date(hints.get("published")) or _htmldate(tree, url)
@@ -805,7 +807,7 @@ def _extract(
     # the markup said; what they say counts only where the markup said nothing.
     text, above, below = strip_text_metadata(text, lang, url_day)
     said = above | near | below
-    result["authors"] = result["authors"] or list(said.authors)
+    result["authors"] = result["authors"] or list(said.authors) or marked
     result["published"] = result["published"] or said.published or later_date or url_day
     result["modified"] = result["modified"] or said.modified
     result["body"] = text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -17,7 +18,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from pipelines.textmeta import page_lines
+from pipelines.textmeta import name_list, page_lines, parse_byline
 
 ARTICLE_TYPES = frozenset(
     {
@@ -227,6 +228,78 @@ def _date_in_text(root: etree._Element) -> str | None:
         if match and match.group(4):
             return normalize_date(match.group(0))
     return None
+
+
+# Elements a page marks as its author: a link with rel="author", itemprop="author", a class or id
+# naming the author or the byline (trafilatura's author XPaths, narrowed to what names a person).
+_AUTHOR_TAGS = ("a", "address", "div", "p", "span", "strong", "h3", "h4", "li")
+_AUTHOR_MARK = re.compile(r"(?:^|[ _-])(?:author|byline|byl)(?:[ _-]|name|$)", re.IGNORECASE)
+_AUTHOR_ID = re.compile(r"^(?:author|byline)", re.IGNORECASE)
+
+
+def _author_elements(root: etree._Element) -> Iterator[etree._Element]:
+    for element in root.iter(_AUTHOR_TAGS):
+        marks = element.get("class")
+        if (marks and _AUTHOR_MARK.search(marks)) or (
+            element.attrib
+            and (
+                element.get("rel") == "author"
+                or "author" in (element.get("itemprop") or "")
+                or _AUTHOR_ID.search(element.get("id") or "")
+            )
+        ):
+            yield element
+
+
+# Where an author element names someone else: a comment's, a sidebar's or another story's author.
+_NOT_THE_STORY = re.compile(r"comment|respond|reply|sidebar|widget|related|teaser|recommend", re.I)
+_AUTHOR_MAX_CHARS = 120
+# "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
+_LAST_BY = re.compile(r"^.*\b(?:by|von|par|por|door|di|de)\s+(?=\S)", re.IGNORECASE | re.DOTALL)
+
+
+def markup_authors(root: etree._Element) -> list[str]:
+    """The names in the first element the page marks as the story's author (``rel="author"``,
+    ``itemprop="author"``, an ``author`` or ``byline`` class), read as a byline ("By A and B",
+    "Posts by A", "A | Role") or as a name alone; [] when no such element holds one.
+
+    Elements inside comments, sidebars, related-story lists, ``nav``, ``aside``, and a page footer
+    outside the story are skipped: they name other people.
+    """
+    for element in _author_elements(root):
+        text = _SPACE.sub(" ", element.text_content()).strip(" |·•-–—:")
+        if not text or len(text) > _AUTHOR_MAX_CHARS or _elsewhere(element):
+            continue
+        names = parse_byline(text) or _after_label(text) or name_list(text)
+        if names and all(name_list(name) for name in names):  # "By Sponsored Content": no name
+            return names
+    return []
+
+
+def _after_label(text: str) -> list[str]:
+    # "View all posts by Jane Doe", "Zum Profil von Jane Doe": the name after the last "by", when
+    # what comes before it is not a name itself ("Ursula von der Leyen", "Jean de La Fontaine").
+    found = _LAST_BY.match(text)
+    if not found:
+        return []
+    before = text[: found.end()].split()[:-1]
+    if not before or name_list(" ".join(before)):
+        return []
+    return name_list(text[found.end() :])
+
+
+def _elsewhere(element: etree._Element) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("nav", "aside"):
+            return True
+        if ancestor.tag == "footer" and not any(
+            a.tag in ("article", "main") for a in ancestor.iterancestors()
+        ):
+            return True
+        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if _NOT_THE_STORY.search(marks):
+            return True
+    return False
 
 
 def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:

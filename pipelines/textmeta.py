@@ -102,6 +102,12 @@ _NOT_NAMES = (
     | _MODIFIED_WORDS
     | _wordset("published posted date datum fecha data publié publicado pubblicato gepubliceerd")
 )
+# Words of a label where a page prints its author, not of a name ("Autor", "Follow", "Sponsored").
+_AUTHOR_LABELS = _wordset(
+    "by von par por door di autor autorin autoren author authors auteur autore autores follow "
+    "folgen suivre seguir profil profile sponsored gesponsert gesponserte anzeige werbung "
+    "advertisement erstellt admin administrator"
+)
 # Particles and suffixes a personal name may hold in lowercase or after its first word.
 _NAME_PARTICLES = _wordset(
     "van von de der den da di du del della des la le al el bin ibn ten ter dos das do y"
@@ -201,7 +207,8 @@ _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 
 _BY = re.compile(
-    r"^(?:(?:written|posted|reported|reporting|story|words|text|texte|texto|testo|tekst)\s+)?"
+    r"^(?:(?:written|posted|reported|reporting|story|words|text|texte|texto|testo|tekst|erstellt|"
+    r"geschrieben|verfasst|escrito|écrit|scritto|publicado|publié|pubblicato)\s+)?"
     r"(?:by|von|par|por|door|di)\s*:?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
@@ -454,6 +461,28 @@ def _names(text: str) -> list[str] | None:
     if not names or any(n is None for n in names):
         return None
     return [n for n in names if n]
+
+
+def name_list(text: str) -> list[str]:
+    """The names of ``text`` when it is nothing but names ("Jane Doe", "Jane Doe and John Roe",
+    "Jane Doe Chefredakteurin"); [] otherwise, and for a label ("By", "Autor", "Follow"). For
+    text the markup already says is an author: elsewhere a short line without "By" is not taken
+    for a name (see :func:`parse_byline`)."""
+    text = _SPACE.sub(" ", text).strip(" ,;:|·•-–—")
+    if not text or len(text) > _BYLINE_MAX_CHARS:
+        return []
+    words = text.split()
+    while len(words) > 2 and _is_role_word(words[-1]):
+        words.pop()  # "Jane Doe Chefredakteur": a role printed after the name
+    labels = [n for n, w in enumerate(words) if w.lower().strip(".:") in _AUTHOR_LABELS]
+    if labels and (labels[0] == 0 or any(words[n].lower() not in _NAME_PARTICLES for n in labels)):
+        return []  # "Autor Redaktion", "Sponsored content"; not the "von" of "Ursula von der Leyen"
+    return list(dict.fromkeys(_names(" ".join(words)) or []))
+
+
+def _is_role_word(word: str) -> bool:
+    word = word.lower().strip(".,;:()")
+    return word in _ROLE_WORDS or word.endswith(("redakteur", "redakteurin", "editor", "reporter"))
 
 
 def _is_role(text: str, *, strict: bool) -> bool:

@@ -259,6 +259,50 @@ def test_meta_fields_and_a_date_without_zone_stays_without_zone():
     assert result["tags"] == ["weather"]
 
 
+_STORY = "".join(
+    f"<p>Paragraph {n} of the story says what happened at the harbour, what the council said "
+    "about the repairs it had promised and when the work will start.</p>"
+    for n in range(1, 7)
+)
+
+
+def _plain_page(article_top: str = "", after: str = "") -> bytes:
+    # No JSON-LD, no author or date <meta>, no byline line under the headline.
+    return (
+        "<html><head><title>Harbour wall gives way</title></head><body><nav><a href='/'>Home</a>"
+        f"</nav><article><h1>Harbour wall gives way</h1>{article_top}{_STORY}</article>{after}"
+        "</body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("marked", "authors"),
+    [
+        ('<div class="entry-author"><span class="author-name">Jane Doe</span></div>', ["Jane Doe"]),
+        ('<a rel="author" href="/u/jd">View all posts by Jane Doe</a>', ["Jane Doe"]),
+        ('<span itemprop="author">Jane Doe and John Roe</span>', ["Jane Doe", "John Roe"]),
+        ('<p class="byline">Erstellt von Jane Doe</p>', ["Jane Doe"]),
+        ('<span class="author">Ursula von der Leyen</span>', ["Ursula von der Leyen"]),
+        ('<span class="author">Autor</span>', []),
+        ('<span class="author">Follow</span>', []),
+        ('<span class="author">Sponsored content</span>', []),
+    ],
+)
+def test_an_author_the_markup_marks_is_read_when_nothing_else_names_one(marked, authors):
+    result = extract_article(_plain_page(article_top=marked), "https://daily.example.test/c")
+    assert result["authors"] == authors
+    assert "Paragraph 1 of the story" in result["body"]
+
+
+def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
+    elsewhere = (
+        '<aside><span class="author">Sam Sidebar</span></aside><div id="comments"><div '
+        'class="comment-author">Carl Commenter</div><p>Nice story.</p></div>'
+    )
+    result = extract_article(_plain_page(after=elsewhere), "https://daily.example.test/d")
+    assert result["authors"] == []
+
+
 @pytest.mark.parametrize(
     ("raw", "iso"),
     [

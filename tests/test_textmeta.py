@@ -171,6 +171,8 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
         ("Par Marie Dupont, correspondante à Lyon", ["Marie Dupont"]),
         ("Por María José García y Luis Pérez", ["María José García", "Luis Pérez"]),
         ("Author: Jane Smith", ["Jane Smith"]),
+        ("Escrito por José Pablo Segura", ["José Pablo Segura"]),
+        ("Geschrieben von Petra Schmidt", ["Petra Schmidt"]),
         # sentences, captions and quotes that merely look like bylines
         ("By the end of the year, the mill will hire again.", []),
         ("By Tuesday, the company had sold out.", []),
