@@ -303,6 +303,13 @@ def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
     assert result["authors"] == []
 
 
+def test_a_date_only_the_pages_text_gives_is_found_and_a_copyright_year_is_not_a_date():
+    dated = _plain_page(after="<div class='info'>Last changed: 14.03.2019, 10:12</div>")
+    assert extract_article(dated, "https://daily.example.test/e")["published"] == "2019-03-14"
+    year_only = _plain_page(after="<footer>© 2016 The Daily Test</footer>")
+    assert extract_article(year_only, "https://daily.example.test/f")["published"] is None
+
+
 @pytest.mark.parametrize(
     ("raw", "iso"),
     [
