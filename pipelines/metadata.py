@@ -8,6 +8,7 @@ without one (no zone is invented), and a date without a time stays a date.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -210,6 +211,31 @@ def _clean_title(title: str, root: etree._Element) -> str:
     return title
 
 
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+_TITLE_SEPARATOR = re.compile(r"\s*[|\-–—·:»›~]\s*")
+_SEPARATOR_BEFORE = re.compile(r"\S\s*[|\-–—·:»›~]\s*$")
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with the character references a page escaped twice ("&amp;#8211;" in an attribute
+    reads as "&#8211;") resolved."""
+    return html.unescape(text) if _ENTITY.search(text) else text
+
+
+def _site_name_off(title: str, root: etree._Element) -> str:
+    """A metadata title without the site name or section glued to it, where the page prints its
+    headline alone in an ``<h1>``: "Headline › Site", "Site - Headline"."""
+    for h in root.iter("h1"):
+        heading = _text(h)
+        if len(heading) <= 10 or heading == title or 2 * len(heading) < len(title):
+            continue  # the headline is the longer part; a short <h1> is the site's logo
+        if title.startswith(heading) and _TITLE_SEPARATOR.match(title[len(heading) :]):
+            return heading
+        if title.endswith(heading) and _SEPARATOR_BEFORE.search(title[: -len(heading)]):
+            return heading
+    return title
+
+
 def _strip_site_name(title: str, site_name: str) -> str:
     match = re.match(r"(.+?)\s*[|\-–—·:»]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
     return match.group(1).strip() if match and len(match.group(1)) > 10 else title
@@ -336,6 +362,8 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
         page_title = root.find(".//title")
         raw = _text(page_title) if page_title is not None else ""
         title = _clean_title(raw, root) if raw else h1
+    if title:
+        title = _site_name_off(_unescaped(title), root)
     fields["title"] = _SPACE.sub(" ", title).strip() if title else None
 
     authors = _names(art.get("author")) or _names(art.get("creator"))

@@ -294,6 +294,36 @@ def test_an_author_the_markup_marks_is_read_when_nothing_else_names_one(marked, 
     assert "Paragraph 1 of the story" in result["body"]
 
 
+@pytest.mark.parametrize(
+    ("og_title", "h1", "title"),
+    [
+        # a site escapes the reference once more than the attribute needs
+        (
+            "Olive &amp;#038; Herb Focaccia &amp;#8211; a recipe",
+            "",
+            "Olive & Herb Focaccia – a recipe",
+        ),
+        ("Harbour wall gives way at last › The Daily Test", "Harbour wall gives way at last", None),
+        ("The Daily Test - Harbour wall gives way at last", "Harbour wall gives way at last", None),
+        # a short <h1> is the site's logo, not the headline
+        (
+            "Harbour wall gives way at last | THE DAILY",
+            "THE DAILY",
+            "Harbour wall gives way at last | THE DAILY",
+        ),
+    ],
+)
+def test_the_metadata_title_loses_escapes_and_the_site_name_the_page_does_not_print(
+    og_title, h1, title
+):
+    page = _plain_page().replace(b"<h1>Harbour wall gives way</h1>", f"<h1>{h1}</h1>".encode())
+    page = page.replace(
+        b"</head>", f'<meta property="og:title" content="{og_title}"></head>'.encode()
+    )
+    result = extract_article(page, "https://daily.example.test/g")
+    assert result["title"] == (title or h1)
+
+
 def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
     elsewhere = (
         '<aside><span class="author">Sam Sidebar</span></aside><div id="comments"><div '
