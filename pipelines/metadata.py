@@ -278,7 +278,10 @@ def _author_elements(root: etree._Element) -> Iterator[etree._Element]:
 
 
 # Where an author element names someone else: a comment's, a sidebar's or another story's author.
-_NOT_THE_STORY = re.compile(r"comment|respond|reply|sidebar|widget|related|teaser|recommend", re.I)
+# Whole class tokens and ids: a layout wrapper ("content-sidebar-wrap") holds the story too.
+_NOT_THE_STORY = frozenset(
+    {"sidebar", "widget", "related", "related-posts", "respond", "secondary", "teaser", "teasers"}
+)
 _AUTHOR_MAX_CHARS = 120
 # "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
 _LAST_BY = re.compile(r"^.*\b(?:by|von|par|por|door|di|de)\s+(?=\S)", re.IGNORECASE | re.DOTALL)
@@ -316,14 +319,16 @@ def _after_label(text: str) -> list[str]:
 
 def _elsewhere(element: etree._Element) -> bool:
     for ancestor in element.iterancestors():
-        if ancestor.tag in ("nav", "aside"):
+        if ancestor.tag in ("body", "html"):
+            return False  # their classes describe the page ("comments-open"), not a part of it
+        if ancestor.tag in ("nav", "aside", "form"):
             return True
         if ancestor.tag == "footer" and not any(
             a.tag in ("article", "main") for a in ancestor.iterancestors()
         ):
             return True
-        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if _NOT_THE_STORY.search(marks):
+        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower().split()
+        if any(m in _NOT_THE_STORY or m.startswith("comment") for m in marks):
             return True
     return False
 
