@@ -294,6 +294,20 @@ def test_an_author_the_markup_marks_is_read_when_nothing_else_names_one(marked, 
     assert "Paragraph 1 of the story" in result["body"]
 
 
+def test_a_wordpress_entry_meta_names_the_author_whatever_the_page_and_wrapper_classes_say():
+    page = _plain_page(
+        article_top='<header class="entry-header"><p class="entry-meta"><span class="entry-author">'
+        '<a class="entry-author-link" rel="author" href="/author/jd/">Jane Doe</a></span></p>'
+        "</header>",
+        after='<div class="comment-respond"><p class="comment-form-author">Name *</p></div>',
+    )
+    page = page.replace(
+        b"<body>", b'<body class="single comments-open"><div class="content-sidebar-wrap">'
+    )
+    page = page.replace(b"</body>", b"</div></body>")
+    assert extract_article(page, "https://daily.example.test/h")["authors"] == ["Jane Doe"]
+
+
 @pytest.mark.parametrize(
     ("og_title", "h1", "title"),
     [
