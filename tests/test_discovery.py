@@ -261,3 +261,136 @@ def test_legacy_pages_export_author_date_and_a_body_without_byline_date_or_utili
         for line in (expected["byline"], expected["date_text"], "Printer-friendly", "E-mail this"):
             assert line not in body, (article["final_url"], line)
         assert body.split("\n\n") == expected["body_paragraphs"], article["final_url"]
+
+
+# --- a site built the way most blogs and small newsrooms are (WordPress) ----------------------------
+_WP_AUTHORS = ("Ann Lee", "Bo Chen", "Carla Díaz")
+_WP_CATEGORIES = ("harbour", "council", "weather")
+_WP_TAGS = ("quay", "storms", "ferry", "budget")
+
+
+def _wp_slug(n: int) -> str:
+    return f"/2019/04/{n:02d}/{_WHAT[n % 5].replace(' ', '-')}-story-{n}/"
+
+
+def _wp_chrome(body: str, title: str) -> str:
+    recent = "".join(
+        f'<li><a href="{_wp_slug(n)}">Story {n} of the harbour</a></li>' for n in (1, 2, 3)
+    )
+    cats = "".join(f'<li><a href="/category/{c}/">{c.title()}</a></li>' for c in _WP_CATEGORIES)
+    return (
+        f"<!DOCTYPE html><html lang='en-US'><head><meta charset='UTF-8'><title>{title} &#8211; "
+        "Harbour Notes</title></head><body class='home blog comments-open'>"
+        "<div id='page' class='site'><header id='masthead' class='site-header'><p class='site-title'>"
+        "<a href='/' rel='home'>Harbour Notes</a></p><nav class='main-navigation'><ul>"
+        f"{cats}</ul></nav></header><div id='content' class='site-content content-sidebar-wrap'>"
+        f"<main id='main' class='site-main'>{body}</main><aside id='secondary' class='widget-area'>"
+        f"<section class='widget widget_recent_entries'><h2>Recent Posts</h2><ul>{recent}</ul>"
+        f"</section><section class='widget widget_categories'><h2>Categories</h2><ul>{cats}</ul>"
+        "</section></aside></div><footer class='site-footer'><p>Proudly powered by WordPress | "
+        "Theme by A Theme Shop</p></footer></div></body></html>"
+    )
+
+
+def _wp_post(n: int, by: str = " by ") -> str:
+    author = _WP_AUTHORS[n % 3]
+    category = _WP_CATEGORIES[n % 3]
+    tags = (_WP_TAGS[n % 4], _WP_TAGS[(n + 1) % 4])
+    paragraphs = "".join(
+        "<p>" + " ".join(_sentence(n, k * 3 + j) for j in range(3)) + "</p>" for k in range(5)
+    )
+    handle = author.lower().replace(" ", "-")
+    return _wp_chrome(
+        f"<article id='post-{n}' class='post-{n} post type-post status-publish category-{category}'>"
+        "<header class='entry-header'><h1 class='entry-title'>"
+        f"The harbour and {_WHAT[n % 5]}, part {n}</h1><div class='entry-meta'>"
+        f"<span class='posted-on'>Posted on <a href='{_wp_slug(n)}' rel='bookmark'><time "
+        f"class='entry-date published' datetime='2019-04-{n:02d}T08:30:00+02:00'>April {n}, 2019"
+        "</time></a></span><span class='byline'>"
+        + by
+        + "<span class='author vcard'><a class='url fn n'"
+        f" href='/author/{handle}/'>{author}</a></span></span></div></header>"
+        f"<div class='entry-content'>{paragraphs}</div><footer class='entry-footer'>"
+        f"<span class='cat-links'>Posted in <a href='/category/{category}/' rel='category tag'>"
+        f"{category.title()}</a></span><span class='tags-links'>Tagged "
+        + ", ".join(f"<a href='/tag/{t}/' rel='tag'>{t}</a>" for t in tags)
+        + "</span></footer></article><div id='comments' class='comments-area'><h2 class="
+        "'comments-title'>One thought on this story</h2><ol class='comment-list'><li class="
+        "'comment'><article class='comment-body'><footer class='comment-meta'><div class="
+        "'comment-author vcard'><b class='fn'>Carl Commenter</b> <span class='says'>says:</span>"
+        f"</div></footer><div class='comment-content'><p>Thanks for story {n}, I was at the "
+        "meeting and it went just like that.</p></div></article></li></ol><div id='respond' "
+        "class='comment-respond'><form class='comment-form'><p class='comment-form-author'>"
+        "<label>Name *</label><input name='author'></p></form></div></div>",
+        f"The harbour and {_WHAT[n % 5]}, part {n}",
+    )
+
+
+def _wp_list(posts: list[int], title: str, older: str = "") -> str:
+    items = "".join(
+        f"<article class='post-{n} post type-post'><header class='entry-header'><h2 "
+        f"class='entry-title'><a href='{_wp_slug(n)}' rel='bookmark'>The harbour and "
+        f"{_WHAT[n % 5]}, part {n}</a></h2></header><div class='entry-summary'><p>"
+        f"{_sentence(n, 0)} [&hellip;]</p></div></article>"
+        for n in posts
+    )
+    nav = f"<nav class='navigation posts-navigation'><a href='{older}'>Older posts</a></nav>"
+    return _wp_chrome(items + (nav if older else ""), title)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("by", [" by ", " "])  # themes print "by" before the author's link, or not
+def test_a_wordpress_shaped_site_gives_every_post_with_its_author_and_date_and_nothing_else(
+    by, tmp_path
+):
+    """No JSON-LD, no Open Graph: posts at /YYYY/MM/DD/slug/, the home page and categories paged
+    at /page/N/, tag and author archives, a sidebar of recent posts, a comment under every post.
+    Every post is found and exported with the author its entry meta links and the date its
+    <time> gives; no archive page is exported, and no comment, category or tag line is body."""
+    posts = list(range(1, 25))
+    pages: dict[str, str | Page] = {_wp_slug(n): _wp_post(n, by) for n in posts}
+    newest = posts[::-1]
+    for k in range(0, len(newest), 5):
+        path = "/" if k == 0 else f"/page/{k // 5 + 1}/"
+        older = f"/page/{k // 5 + 2}/" if k + 5 < len(newest) else ""
+        pages[path] = _wp_list(newest[k : k + 5], "Harbour Notes", older)
+    for c, category in enumerate(_WP_CATEGORIES):
+        mine = [n for n in newest if n % 3 == c]
+        pages[f"/category/{category}/"] = _wp_list(
+            mine[:4], category, f"/category/{category}/page/2/"
+        )
+        pages[f"/category/{category}/page/2/"] = _wp_list(mine[4:], category)
+    for a, author in enumerate(_WP_AUTHORS):
+        handle = author.lower().replace(" ", "-")
+        pages[f"/author/{handle}/"] = _wp_list([n for n in newest if n % 3 == a], author)
+    for t, tag in enumerate(_WP_TAGS):
+        pages[f"/tag/{tag}/"] = _wp_list([n for n in newest if t in (n % 4, (n + 1) % 4)], tag)
+    with LocalSite(pages) as site:
+        result = run_cli(
+            "crawl", site.url("/"), "--archive", str(tmp_path / "archive"), cwd=tmp_path
+        )
+        base = site.base_url
+    assert result.returncode == 0, result.stderr[-3000:]
+    articles = {
+        a["final_url"].removeprefix(base): a
+        for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz")
+        for a in read_jsonl_gz(p)
+    }
+    assert set(articles) == {_wp_slug(n) for n in posts}
+    for n in posts:
+        article = articles[_wp_slug(n)]
+        assert article["authors"] == [_WP_AUTHORS[n % 3]], article["final_url"]
+        assert article["published"] == f"2019-04-{n:02d}T08:30:00+02:00"
+        assert article["title"] == f"The harbour and {_WHAT[n % 5]}, part {n}"
+        body = article["body"]
+        assert body.split("\n\n")[0].startswith(_sentence(n, 0)), article["final_url"]
+        for chrome in (
+            "Carl Commenter",
+            "Thanks for story",
+            "Posted in",
+            "Tagged",
+            "Name *",
+            "Recent Posts",
+            "Proudly powered",
+        ):
+            assert chrome not in body, (article["final_url"], chrome)
