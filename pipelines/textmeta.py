@@ -207,7 +207,8 @@ _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 
 _BY = re.compile(
-    r"^(?:(?:written|posted|reported|reporting|story|words|text|texte|texto|testo|tekst|erstellt|"
+    r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
+    r"testo|tekst|erstellt|"
     r"geschrieben|verfasst|escrito|écrit|scritto|publicado|publié|pubblicato)\s+)?"
     r"(?:by|von|par|por|door|di)\s*:?\s+(?P<rest>.+)$",
     re.IGNORECASE,

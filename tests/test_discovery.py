@@ -394,3 +394,61 @@ def test_a_wordpress_shaped_site_gives_every_post_with_its_author_and_date_and_n
             "Proudly powered",
         ):
             assert chrome not in body, (article["final_url"], chrome)
+
+
+def _drupal_node(n: int) -> str:
+    paragraphs = "".join(
+        "<p>" + " ".join(_sentence(n, k * 3 + j) for j in range(3)) + "</p>" for k in range(4)
+    )
+    return (
+        f"<html><head><title>Council notes {n} | Town Hall News</title></head><body>"
+        "<div class='region region-header'><a href='/'>Town Hall News</a><ul class='menu'>"
+        "<li><a href='/news'>News</a></li><li><a href='/taxonomy/term/5'>Council</a></li></ul>"
+        f"</div><article role='article' class='node node--type-article'><h1><span>Council notes "
+        f"{n}</span></h1><div class='node__meta'><span>Submitted by <span class='field--name-uid'>"
+        f"Petra Novak</span> on Tue, 04/{n:02d}/2019 - 10:00</span></div><div class='field "
+        f"field--name-body'>{paragraphs}</div><div class='field field--name-field-tags'><div>"
+        "Tags</div><div><a href='/taxonomy/term/5'>Council</a></div></div></article>"
+        "<footer class='region-footer'>Town Hall News, 1 Main Street</footer></body></html>"
+    )
+
+
+@pytest.mark.e2e
+def test_a_drupal_shaped_site_with_numeric_nodes_and_query_pages_gives_every_node(tmp_path):
+    """Articles at /node/N (no date, no words in the URL, no metadata), the news list paged with
+    ?page=N, a taxonomy list: each node is found, dated and attributed from its "Submitted by A on
+    date" line, which is not body; no list is exported."""
+    nodes = list(range(1, 19))
+    pages: dict[str, str | Page] = {f"/node/{100 + n}": _drupal_node(n) for n in nodes}
+
+    def listing(ns: list[int], next_page: str = "") -> str:
+        items = "".join(
+            f"<div class='views-row'><a href='/node/{100 + n}'>Council notes {n}</a></div>"
+            for n in ns
+        )
+        pager = f"<ul class='pager'><li><a href='{next_page}' rel='next'>next ›</a></li></ul>"
+        return f"<html><body><a href='/'>Town Hall News</a>{items}{pager if next_page else ''}</body></html>"
+
+    pages["/"] = listing(nodes[:3])
+    pages["/news"] = listing(nodes[:6], "/news?page=1")
+    pages["/news?page=1"] = listing(nodes[6:12], "/news?page=2")
+    pages["/news?page=2"] = listing(nodes[12:])
+    pages["/taxonomy/term/5"] = listing(nodes[::2])
+    pages["/"] = pages["/"].replace("</body>", "<a href='/news'>News</a></body>")
+    with LocalSite(pages) as site:
+        result = run_cli("crawl", site.url("/"), "--archive", str(tmp_path / "a"), cwd=tmp_path)
+        base = site.base_url
+    assert result.returncode == 0, result.stderr[-3000:]
+    articles = {
+        a["final_url"].removeprefix(base): a
+        for p in (tmp_path / "a").glob("articles/*/*.jsonl.gz")
+        for a in read_jsonl_gz(p)
+    }
+    assert set(articles) == {f"/node/{100 + n}" for n in nodes}
+    for n in nodes:
+        article = articles[f"/node/{100 + n}"]
+        assert article["authors"] == ["Petra Novak"], article["final_url"]
+        assert (article["published"] or "")[:10] == f"2019-04-{n:02d}", article["final_url"]
+        assert article["title"] == f"Council notes {n}"
+        assert "Submitted by" not in article["body"]
+        assert article["body"].startswith(_sentence(n, 0))

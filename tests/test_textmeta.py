@@ -173,6 +173,7 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
         ("Author: Jane Smith", ["Jane Smith"]),
         ("Escrito por José Pablo Segura", ["José Pablo Segura"]),
         ("Geschrieben von Petra Schmidt", ["Petra Schmidt"]),
+        ("Submitted by Petra Novak", ["Petra Novak"]),
         # sentences, captions and quotes that merely look like bylines
         ("By the end of the year, the mill will hire again.", []),
         ("By Tuesday, the company had sold out.", []),
