@@ -502,6 +502,23 @@ def _is_role(text: str, *, strict: bool) -> bool:
     return all(w[0].isupper() or w.lower() in _ROLE_CONNECTORS or not w[0].isalpha() for w in words)
 
 
+def _caps_name_then_role(head: str, roles: list[str]) -> tuple[str, list[str]]:
+    # "By JANE SMITH Associated Press": a name in capitals runs straight into the agency or role.
+    words = head.split()
+    caps = n = 0
+    while n < len(words):
+        if words[n].isupper() and len(words[n].strip(".,")) > 1:
+            caps = n = n + 1
+        elif _CONJUNCTION.fullmatch(f" {words[n]} ") and caps:
+            n += 1  # "JOHN DOE and ANN LEE": the run goes on after "and"
+        else:
+            break
+    rest = " ".join(words[caps:])
+    if caps >= 2 and rest and _is_role(rest, strict=True):
+        return " ".join(words[:caps]), [rest, *roles]
+    return head, roles
+
+
 def parse_byline(line: str) -> list[str]:
     """Author names of a byline ("By A, Role", "By A and B", "A | Role", "Author: A"); [] when the
     line is not one. Conservative: names must be capitalised, the line short."""
@@ -514,6 +531,7 @@ def parse_byline(line: str) -> list[str]:
     place = _PLACE.split(head, maxsplit=1)
     if len(place) > 1:
         head, roles = place[0], [place[1], *roles]
+    head, roles = _caps_name_then_role(head, roles)
     parts = [p.strip() for p in head.split(",")]
     # "By A, B and C": the names run up to the last comma part holding a conjunction; what follows
     # is a role ("By A, Business Editor").

@@ -166,6 +166,8 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
         ),
         ("Jane Smith | Staff Writer", ["Jane Smith"]),
         ("BY JANE SMITH", ["Jane Smith"]),
+        ("By JANE SMITH Associated Press", ["Jane Smith"]),
+        ("By JOHN DOE and ANN LEE Staff Writers", ["John Doe", "Ann Lee"]),
         ("By The Associated Press", ["The Associated Press"]),
         ("By Jane Smith in Brussels", ["Jane Smith"]),
         ("Par Marie Dupont, correspondante à Lyon", ["Marie Dupont"]),
