@@ -41,19 +41,27 @@ def _phrases(phrases: str) -> frozenset[str]:
 
 
 _MONTH_NAMES = {
-    1: "january jan janvier janv enero ene gennaio gen janeiro januar jänner jän januari",
+    # English, German, French, Spanish, Italian, Portuguese, Dutch; then Scandinavian, Polish,
+    # Czech, Romanian and Hungarian names (nominative and, where dates use it, genitive)
+    1: "january jan janvier janv enero ene gennaio gen janeiro januar jänner jän januari "
+    "styczeń stycznia ledna leden ianuarie január",
     2: "february feb februar feber février fevrier févr fevr febrero febbraio fevereiro fev "
-    "februari",
-    3: "march mar märz maerz mär mrz mars marzo março marco maart mrt",
-    4: "april apr avril avr abril abr aprile",
-    5: "may mai mayo maggio mag maio mei",
-    6: "june jun juni juin junio giugno giu junho",
-    7: "july jul juli juillet juil julio luglio lug julho",
-    8: "august aug août aout agosto ago augustus",
-    9: "september sep sept septembre septiembre setiembre settembre set setembro",
-    10: "october oct oktober okt octobre octubre ottobre ott outubro out",
-    11: "november nov novembre noviembre novembro",
-    12: "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro",
+    "februari luty lutego února únor februarie február",
+    3: "march mar märz maerz mär mrz mars marzo março marco maart mrt marzec marca března "
+    "březen martie március",
+    4: "april apr avril avr abril abr aprile kwiecień kwietnia dubna duben aprilie április",
+    5: "may mai mayo maggio mag maio mei maj maja května květen május",
+    6: "june jun juni juin junio giugno giu junho czerwiec czerwca června červen iunie június",
+    7: "july jul juli juillet juil julio luglio lug julho lipiec lipca července červenec iulie "
+    "július",
+    8: "august aug août aout agosto ago augustus augusti sierpień sierpnia srpna srpen augusztus",
+    9: "september sep sept septembre septiembre setiembre settembre set setembro wrzesień "
+    "września září septembrie szeptember",
+    10: "october oct oktober okt octobre octubre ottobre ott outubro out październik "
+    "października října říjen octombrie október",
+    11: "november nov novembre noviembre novembro listopad listopada listopadu noiembrie",
+    12: "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro grudzień "
+    "grudnia prosince prosinec decembrie",
 }
 _MONTHS = {name: n for n, names in _MONTH_NAMES.items() for name in names.split()}
 _FULL_MONTHS = frozenset(name for name in _MONTHS if len(name) > 4)
@@ -73,7 +81,8 @@ _DATE_WORDS = _wordset(
     """published publication posted created date dated first originally issued on at of the
     am um den vom veröffentlicht erschienen erstellt datum stand uhr le la à publié publie publiée
     el del de fecha publicado publicada il alle ore pubblicato pubblicata data em às as
-    op om gepubliceerd geplaatst h hrs read min mins minute minutes lesezeit lesen lecture
+    op om gepubliceerd geplaatst publicerad publicerat publiceret publisert opublikowano
+    publikováno publicat pe dnia kl h hrs read min mins minute minutes lesezeit lesen lecture
     lectura lettura leitura leestijd est edt cst cdt mst mdt pst pdt et pt ct cet cest bst gmt
     utc mez mesz ist aest aedt z"""
 )

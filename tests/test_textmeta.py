@@ -204,6 +204,10 @@ def test_bylines_are_read_and_sentences_are_not(line, authors):
         ("Pubblicato il 2 aprile 2019", "it", "2019-04-02"),
         ("Publicado em 2 de março de 2019", "pt", "2019-03-02"),
         ("Gepubliceerd op 2 april 2019 om 14:22", "nl", "2019-04-02T14:22:00"),
+        ("Publicerad 2 april 2019", "sv", "2019-04-02"),
+        ("2 kwietnia 2019, 14:22", "pl", "2019-04-02T14:22:00"),
+        ("Publikováno 2. dubna 2019", "cs", "2019-04-02"),
+        ("Publicat pe 2 aprilie 2019", "ro", "2019-04-02"),
         # numeric: a day over 12 decides, a dotted date is day first, else the page's locale
         ("13/04/2019", "en-US", "2019-04-13"),
         ("04/13/2019", "de", "2019-04-13"),
