@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from lxml import html
 
@@ -269,6 +271,73 @@ _WP_CATEGORIES = ("harbour", "council", "weather")
 _WP_TAGS = ("quay", "storms", "ferry", "budget")
 
 
+_WP_WORDS = [
+    "tide",
+    "quay",
+    "ferry",
+    "storm",
+    "council",
+    "harbour",
+    "dredge",
+    "channel",
+    "mooring",
+    "fee",
+    "budget",
+    "vote",
+    "trader",
+    "skipper",
+    "crane",
+    "netting",
+    "pier",
+    "beacon",
+    "gull",
+    "shingle",
+    "breakwater",
+    "lighthouse",
+    "slipway",
+    "winch",
+    "hull",
+    "keel",
+    "cargo",
+    "ledger",
+    "mayor",
+    "clerk",
+    "inquiry",
+    "petition",
+    "engineer",
+    "survey",
+    "concrete",
+    "timber",
+    "steel",
+    "pump",
+    "sluice",
+    "lock",
+    "buoy",
+    "anchor",
+    "rope",
+    "sail",
+    "mast",
+    "deck",
+    "cabin",
+    "galley",
+    "harbourmaster",
+    "pilot",
+    "tug",
+    "barge",
+    "trawler",
+    "catch",
+]
+
+
+def _wp_paragraphs(n: int) -> list[str]:
+    """Five paragraphs of post ``n``, as unlike every other post's as real stories are."""
+    rng = random.Random(n)
+    return [
+        " ".join(rng.choice(_WP_WORDS) for _ in range(40)).capitalize() + f", post {n} says."
+        for _ in range(5)
+    ]
+
+
 def _wp_slug(n: int) -> str:
     return f"/2019/04/{n:02d}/{_WHAT[n % 5].replace(' ', '-')}-story-{n}/"
 
@@ -292,13 +361,28 @@ def _wp_chrome(body: str, title: str) -> str:
     )
 
 
+# Jetpack's share buttons and related posts, inside the post's content
+_WP_SHARING = (
+    "<div class='sharedaddy sd-sharing-enabled'><h3 class='sd-title'>Share this:</h3><ul>"
+    "<li><a href='?share=twitter'>Twitter</a></li><li><a href='?share=facebook'>Facebook</a></li>"
+    "</ul></div><div class='sharedaddy sd-like'><h3>Like this:</h3><span>Like Loading...</span></div>"
+)
+
+
+def _wp_related(n: int) -> str:
+    links = "".join(
+        f"<div class='jp-relatedposts-post'><h4><a href='{_wp_slug(m)}'>The harbour and "
+        f"{_WHAT[m % 5]}, part {m}</a></h4><p>In &quot;Harbour&quot;</p></div>"
+        for m in ((n % 24) + 1, ((n + 1) % 24) + 1, ((n + 2) % 24) + 1)
+    )
+    return f"<div id='jp-relatedposts' class='jp-relatedposts'><h3>Related</h3>{links}</div>"
+
+
 def _wp_post(n: int, by: str = " by ") -> str:
     author = _WP_AUTHORS[n % 3]
     category = _WP_CATEGORIES[n % 3]
     tags = (_WP_TAGS[n % 4], _WP_TAGS[(n + 1) % 4])
-    paragraphs = "".join(
-        "<p>" + " ".join(_sentence(n, k * 3 + j) for j in range(3)) + "</p>" for k in range(5)
-    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in _wp_paragraphs(n))
     handle = author.lower().replace(" ", "-")
     return _wp_chrome(
         f"<article id='post-{n}' class='post-{n} post type-post status-publish category-{category}'>"
@@ -310,7 +394,8 @@ def _wp_post(n: int, by: str = " by ") -> str:
         + by
         + "<span class='author vcard'><a class='url fn n'"
         f" href='/author/{handle}/'>{author}</a></span></span></div></header>"
-        f"<div class='entry-content'>{paragraphs}</div><footer class='entry-footer'>"
+        f"<div class='entry-content'>{paragraphs}{_WP_SHARING}{_wp_related(n)}</div>"
+        "<footer class='entry-footer'>"
         f"<span class='cat-links'>Posted in <a href='/category/{category}/' rel='category tag'>"
         f"{category.title()}</a></span><span class='tags-links'>Tagged "
         + ", ".join(f"<a href='/tag/{t}/' rel='tag'>{t}</a>" for t in tags)
@@ -331,7 +416,7 @@ def _wp_list(posts: list[int], title: str, older: str = "") -> str:
         f"<article class='post-{n} post type-post'><header class='entry-header'><h2 "
         f"class='entry-title'><a href='{_wp_slug(n)}' rel='bookmark'>The harbour and "
         f"{_WHAT[n % 5]}, part {n}</a></h2></header><div class='entry-summary'><p>"
-        f"{_sentence(n, 0)} [&hellip;]</p></div></article>"
+        f"{_wp_paragraphs(n)[0][:80]} [&hellip;]</p></div></article>"
         for n in posts
     )
     nav = f"<nav class='navigation posts-navigation'><a href='{older}'>Older posts</a></nav>"
@@ -371,20 +456,29 @@ def test_a_wordpress_shaped_site_gives_every_post_with_its_author_and_date_and_n
         )
         base = site.base_url
     assert result.returncode == 0, result.stderr[-3000:]
-    articles = {
-        a["final_url"].removeprefix(base): a
-        for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz")
-        for a in read_jsonl_gz(p)
-    }
+    exported = [
+        a for p in (tmp_path / "archive").glob("articles/*/*.jsonl.gz") for a in read_jsonl_gz(p)
+    ]
+    articles = {a["final_url"].removeprefix(base): a for a in exported if not a["duplicate_of"]}
     assert set(articles) == {_wp_slug(n) for n in posts}
+    # the share buttons' links (?share=twitter) serve the post again: a copy, marked as one
+    copies = [a for a in exported if a["duplicate_of"]]
+    for copy in copies:
+        original = copy["duplicate_of"]["url"].removeprefix(base)
+        assert copy["final_url"].removeprefix(base).startswith(original + "?share="), copy
     for n in posts:
         article = articles[_wp_slug(n)]
         assert article["authors"] == [_WP_AUTHORS[n % 3]], article["final_url"]
         assert article["published"] == f"2019-04-{n:02d}T08:30:00+02:00"
         assert article["title"] == f"The harbour and {_WHAT[n % 5]}, part {n}"
         body = article["body"]
-        assert body.split("\n\n")[0].startswith(_sentence(n, 0)), article["final_url"]
+        assert body.split("\n\n") == _wp_paragraphs(n), article["final_url"]
         for chrome in (
+            "Share this",
+            "Like this",
+            "Like Loading",
+            "Related",
+            'In "Harbour"',
             "Carl Commenter",
             "Thanks for story",
             "Posted in",
