@@ -312,6 +312,7 @@ _ROLE_BLOCKS = etree.XPath(
 # byline, caption, ticker or call to action, not article text (balanced; precision drops every
 # line outside the core).
 _CORE_EDGE_CHARS = 80
+_TEASER_ENDS = ("...", "…", "[…]", "[...]", "(...)", "(…)")
 _CORE_KEY_CHARS = 50
 
 
@@ -579,7 +580,8 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     The recall-leaning run starts and ends wider: section labels, tickers, standfirsts, bylines,
     date lines, captions and calls to action come with it. What lies between the core's first and
     last line stays (that is where recall finds what precision missed), and so do long paragraphs
-    around it. Without a line in common, ``text`` is returned as it is.
+    around it, unless they end in an ellipsis: a teaser of another story cut short ("War
+    Volkswagen anfangs vom ...", "[…]"). Without a line in common, ``text`` is returned as it is.
     """
     if not text or not core:
         return text
@@ -592,7 +594,8 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     return "\n\n".join(
         line
         for k, line in enumerate(lines)
-        if first <= k <= last or len(_spaced(line)) >= max_chars
+        if first <= k <= last
+        or (len(_spaced(line)) >= max_chars and not line.rstrip().endswith(_TEASER_ENDS))
     )
 
 

@@ -13,7 +13,13 @@ from trafilatura.utils import load_html
 from crawler.config import ConfigError
 from crawler.demo_site.server import DemoSite
 from pipelines.clean import CleanPipeline
-from pipelines.extract import FAVOR_MODES, add_core_lines, baseline_text, extract_article
+from pipelines.extract import (
+    FAVOR_MODES,
+    add_core_lines,
+    baseline_text,
+    extract_article,
+    trim_to_core,
+)
 from pipelines.template import SiteTemplate, observation
 from tests.helpers import project_settings
 
@@ -160,6 +166,21 @@ def test_a_line_the_precision_run_keeps_at_the_end_is_not_lost_by_the_recall_run
         core + "\n\n" + "A paragraph of the story that goes on for well over eighty chars. " * 2
     )
     assert add_core_lines(text, long_tail) == text
+
+
+def test_a_teaser_cut_short_after_the_story_goes_and_a_paragraph_after_it_stays():
+    story = [
+        f"Paragraph {n} of the story, long enough to be one and not a label or a byline."
+        for n in (1, 2)
+    ]
+    after = "A closing paragraph the precision run left out, and it is the story's all the same."
+    teaser = "The letters GTI have always promised a lively drive. At first Volkswagen was ..."
+    text = "\n\n".join([*story, after, "More news", teaser])
+    assert trim_to_core(text, "\n\n".join(story)).split("\n\n") == [*story, after]
+    assert trim_to_core(text.replace(" ...", " […]"), "\n\n".join(story)).split("\n\n") == [
+        *story,
+        after,
+    ]
 
 
 def test_a_closing_credit_stays_whatever_the_template_has_learned_so_far():
