@@ -312,6 +312,14 @@ _ROLE_BLOCKS = etree.XPath(
 # byline, caption, ticker or call to action, not article text (balanced; precision drops every
 # line outside the core).
 _CORE_EDGE_CHARS = 80
+# A copyright notice or photo credit: the mark, "(c) 2019", or the phrase in the usual languages.
+_COPYRIGHT = re.compile(
+    r"©|\(c\)\s*\d{4}|all rights reserved|alle rechte vorbehalten|tous droits réservés"
+    r"|todos los derechos reservados|tutti i diritti riservati|todos os direitos reservados"
+    r"|alle rechten voorbehouden",
+    re.IGNORECASE,
+)
+_COPYRIGHT_MAX_CHARS = 200
 _TEASER_ENDS = ("...", "…", "[…]", "[...]", "(...)", "(…)")
 _CORE_KEY_CHARS = 50
 
@@ -571,6 +579,16 @@ def drop_menus(text: str, navigation: frozenset[str]) -> str:
         if line:
             kept.append(line)
     return "\n\n".join(kept)
+
+
+def drop_copyright_lines(text: str) -> str:
+    """``text`` without its copyright notices and photo credits ("© 2023 NPR. All rights
+    reserved.", "Image: © Getty Images"): a short line holding a copyright mark or phrase."""
+    return "\n\n".join(
+        line
+        for line in text.split("\n\n")
+        if len(line) >= _COPYRIGHT_MAX_CHARS or not _COPYRIGHT.search(line)
+    )
 
 
 def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> str:
@@ -878,10 +896,10 @@ def _body_text(
     if len(text) < _SHORT_SHARE * visible:
         text = _fallback_text(text, html_text, url, template, navigation)
     text = restore_headings(text, headings)
-    if favor == "recall":
-        return text
-    text = add_core_lines(text, core)
-    return trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)
+    if favor != "recall":
+        text = add_core_lines(text, core)
+        text = trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)
+    return drop_copyright_lines(text)
 
 
 def _fallback_text(

@@ -705,6 +705,28 @@ def test_a_label_the_article_repeats_stays_and_a_copy_of_the_article_goes():
     assert [line for line in lines if "grams" in line] == [f"- {fact}" for fact in facts]
 
 
+def test_copyright_notices_and_photo_credits_are_not_body_and_a_paragraph_about_rights_is():
+    story = [
+        f"Paragraph {n} of the story says what happened at the harbour and what the council said "
+        "about the repairs it had promised."
+        for n in range(1, 5)
+    ]
+    rights = (
+        "The publisher of the old harbour maps says all rights reserved on the prints still apply, "
+        "so the council cannot reproduce them in its report without paying a fee, and it has not "
+        "yet decided whether it will."
+    )
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><article>"
+        f"<h1>Harbour wall gives way</h1><p>{story[0]}</p><figure><img src='/wall.jpg'>"
+        "<figcaption>Photo: © Jane Doe / Harbour Press</figcaption></figure>"
+        + "".join(f"<p>{p}</p>" for p in story[1:])
+        + f"<p>{rights}</p><p>© 2019 The Daily Test. All rights reserved.</p></article></body></html>"
+    )
+    body = extract_article(page, "http://news.example.test/harbour")["body"]
+    assert body.split("\n\n") == [*story, rights]
+
+
 def test_a_teaser_card_article_inside_the_story_is_not_body():
     # Trafilatura takes the first <article> as the container: a related-story card there makes it
     # fall back to loose text, card date and all.
