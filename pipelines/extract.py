@@ -835,7 +835,9 @@ def _extract(
     result["word_count"] = word_count(text)
     result["skip_reason"] = _skip_reason(result, meta, text, link_texts, min_words)
     result["is_article"] = result["skip_reason"] is None
-    if result["is_article"] and not result["published"]:
+    if result["is_article"] and not result["published"] and time.monotonic() < deadline:
+        # the slow search of the text, only while the page's time allows it: an article that
+        # stays undated is still an article
         result["published"] = _htmldate(tree, url, extensive=True)
     return result
 
