@@ -318,7 +318,7 @@ def _after_label(text: str) -> list[str]:
 
 
 def _elsewhere(element: etree._Element) -> bool:
-    for ancestor in element.iterancestors():
+    for ancestor in (element, *element.iterancestors()):  # the element's own class counts too
         if ancestor.tag in ("body", "html"):
             return False  # their classes describe the page ("comments-open"), not a part of it
         if ancestor.tag in ("nav", "aside", "form"):

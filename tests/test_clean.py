@@ -342,6 +342,7 @@ def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
     elsewhere = (
         '<aside><span class="author">Sam Sidebar</span></aside><div id="comments"><div '
         'class="comment-author">Carl Commenter</div><p>Nice story.</p></div>'
+        '<div class="c-list"><span class="comment-author-name">Cora Commenter</span></div>'
     )
     result = extract_article(_plain_page(after=elsewhere), "https://daily.example.test/d")
     assert result["authors"] == []
