@@ -320,6 +320,17 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT_MAX_CHARS = 200
+# A page's interface printed as a line of its own: links to more, ad labels, widget headings.
+_INTERFACE_LABELS = frozenset(
+    (
+        "read more", "continue reading", "click here", "show more", "load more",
+        "table of contents", "advertisement", "weiterlesen", "mehr lesen", "mehr anzeigen",
+        "zum artikel", "bild anzeigen", "bild schließen", "inhaltsverzeichnis", "anzeige",
+        "werbung", "lire la suite", "publicité", "leer más", "publicidad", "continua a leggere",
+        "pubblicità", "leia mais", "lees meer",
+    )
+)  # fmt: skip
+_LABEL_MARKS = "-*•|>»…. :"
 _TEASER_ENDS = ("...", "…", "[…]", "[...]", "(...)", "(…)")
 _CORE_KEY_CHARS = 50
 
@@ -581,13 +592,16 @@ def drop_menus(text: str, navigation: frozenset[str]) -> str:
     return "\n\n".join(kept)
 
 
-def drop_copyright_lines(text: str) -> str:
-    """``text`` without its copyright notices and photo credits ("© 2023 NPR. All rights
-    reserved.", "Image: © Getty Images"): a short line holding a copyright mark or phrase."""
+def drop_boilerplate_lines(text: str) -> str:
+    """``text`` without the lines that are never an article's: copyright notices and photo credits
+    ("© 2023 NPR. All rights reserved.", "Image: © Getty Images": a short line holding a copyright
+    mark or phrase), and a page's interface labels standing alone ("Read more", "Weiterlesen",
+    "Advertisement", "Anzeige", "Table of contents", "Show more")."""
     return "\n\n".join(
         line
         for line in text.split("\n\n")
-        if len(line) >= _COPYRIGHT_MAX_CHARS or not _COPYRIGHT.search(line)
+        if (len(line) >= _COPYRIGHT_MAX_CHARS or not _COPYRIGHT.search(line))
+        and " ".join(line.strip(_LABEL_MARKS).split()).casefold() not in _INTERFACE_LABELS
     )
 
 
@@ -901,7 +915,7 @@ def _body_text(
     if favor != "recall":
         text = add_core_lines(text, core)
         text = trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)
-    return drop_copyright_lines(text)
+    return drop_boilerplate_lines(text)
 
 
 def _fallback_text(

@@ -706,7 +706,7 @@ def test_a_label_the_article_repeats_stays_and_a_copy_of_the_article_goes():
     assert [line for line in lines if "grams" in line] == [f"- {fact}" for fact in facts]
 
 
-def test_copyright_notices_and_photo_credits_are_not_body_and_a_paragraph_about_rights_is():
+def test_copyright_notices_photo_credits_and_interface_labels_are_not_body_and_a_paragraph_about_rights_is():
     story = [
         f"Paragraph {n} of the story says what happened at the harbour and what the council said "
         "about the repairs it had promised."
@@ -719,10 +719,12 @@ def test_copyright_notices_and_photo_credits_are_not_body_and_a_paragraph_about_
     )
     page = (
         "<html><head><title>Harbour wall gives way</title></head><body><article>"
-        f"<h1>Harbour wall gives way</h1><p>{story[0]}</p><figure><img src='/wall.jpg'>"
+        f"<h1>Harbour wall gives way</h1><p>{story[0]}</p><p class='ad'>Advertisement</p>"
+        "<figure><img src='/wall.jpg'>"
         "<figcaption>Photo: © Jane Doe / Harbour Press</figcaption></figure>"
         + "".join(f"<p>{p}</p>" for p in story[1:])
-        + f"<p>{rights}</p><p>© 2019 The Daily Test. All rights reserved.</p></article></body></html>"
+        + f"<p>{rights}</p><p><a href='/more'>Read more »</a></p>"
+        "<p>© 2019 The Daily Test. All rights reserved.</p></article></body></html>"
     )
     body = extract_article(page, "http://news.example.test/harbour")["body"]
     assert body.split("\n\n") == [*story, rights]
