@@ -330,6 +330,13 @@ _INTERFACE_LABELS = frozenset(
         "pubblicità", "leia mais", "lees meer",
     )
 )  # fmt: skip
+_READ_MORE = (
+    "read more", "continue reading", "weiterlesen", "mehr lesen", "lire la suite", "leer más",
+    "continua a leggere", "leia mais", "lees meer",
+)  # fmt: skip
+_TEASER_MORE = re.compile(
+    r"(?:\s|…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:" + "|".join(_READ_MORE) + r")\W{0,3}$", re.IGNORECASE
+)
 _LABEL_MARKS = "-*•|>»…. :"
 _TEASER_ENDS = ("...", "…", "[…]", "[...]", "(...)", "(…)")
 _CORE_KEY_CHARS = 50
@@ -595,13 +602,15 @@ def drop_menus(text: str, navigation: frozenset[str]) -> str:
 def drop_boilerplate_lines(text: str) -> str:
     """``text`` without the lines that are never an article's: copyright notices and photo credits
     ("© 2023 NPR. All rights reserved.", "Image: © Getty Images": a short line holding a copyright
-    mark or phrase), and a page's interface labels standing alone ("Read more", "Weiterlesen",
-    "Advertisement", "Anzeige", "Table of contents", "Show more")."""
+    mark or phrase), a page's interface labels standing alone ("Read more", "Weiterlesen",
+    "Advertisement", "Anzeige", "Table of contents", "Show more"), and teasers that end in a link
+    to the rest of another page ("... guiding them through Read More", "… Weiterlesen")."""
     return "\n\n".join(
         line
         for line in text.split("\n\n")
         if (len(line) >= _COPYRIGHT_MAX_CHARS or not _COPYRIGHT.search(line))
         and " ".join(line.strip(_LABEL_MARKS).split()).casefold() not in _INTERFACE_LABELS
+        and not _TEASER_MORE.search(line)
     )
 
 

@@ -723,7 +723,8 @@ def test_copyright_notices_photo_credits_and_interface_labels_are_not_body_and_a
         "<figure><img src='/wall.jpg'>"
         "<figcaption>Photo: © Jane Doe / Harbour Press</figcaption></figure>"
         + "".join(f"<p>{p}</p>" for p in story[1:])
-        + f"<p>{rights}</p><p><a href='/more'>Read more »</a></p>"
+        + f"<p>{rights}</p><p><a href='/more'>Read more »</a></p><p>The ferry timetable changes "
+        "for the winter season, and the first boat leaves later… <a href='/ferry'>Read more</a></p>"
         "<p>© 2019 The Daily Test. All rights reserved.</p></article></body></html>"
     )
     body = extract_article(page, "http://news.example.test/harbour")["body"]
