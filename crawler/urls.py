@@ -80,6 +80,8 @@ DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
     "cmpid",
     "smid",
     "smtyp",
+    # not tracking, but the same page again: WordPress's comment-reply links (one per comment)
+    "replytocom",
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

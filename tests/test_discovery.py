@@ -404,7 +404,8 @@ def _wp_post(n: int, by: str = " by ") -> str:
         "'comment'><article class='comment-body'><footer class='comment-meta'><div class="
         "'comment-author vcard'><b class='fn'>Carl Commenter</b> <span class='says'>says:</span>"
         f"</div></footer><div class='comment-content'><p>Thanks for story {n}, I was at the "
-        "meeting and it went just like that.</p></div></article></li></ol><div id='respond' "
+        "meeting and it went just like that.</p></div><a rel='nofollow' class='comment-reply-link' "
+        f"href='{_wp_slug(n)}?replytocom={n}#respond'>Reply</a></article></li></ol><div id='respond' "
         "class='comment-respond'><form class='comment-form'><p class='comment-form-author'>"
         "<label>Name *</label><input name='author'></p></form></div></div>",
         f"The harbour and {_WHAT[n % 5]}, part {n}",
@@ -462,6 +463,8 @@ def test_a_wordpress_shaped_site_gives_every_post_with_its_author_and_date_and_n
     articles = {a["final_url"].removeprefix(base): a for a in exported if not a["duplicate_of"]}
     assert set(articles) == {_wp_slug(n) for n in posts}
     # the share buttons' links (?share=twitter) serve the post again: a copy, marked as one
+    # a comment's reply link (?replytocom=N) is the same page again: not even fetched
+    assert not [a["final_url"] for a in exported if "replytocom" in a["final_url"]]
     copies = [a for a in exported if a["duplicate_of"]]
     for copy in copies:
         original = copy["duplicate_of"]["url"].removeprefix(base)

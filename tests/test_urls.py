@@ -34,6 +34,10 @@ pytestmark = pytest.mark.fast
             "https://example.com/s",
         ),
         ("https://example.com/s?page=2&fbclid=x#top", "https://example.com/s?page=2"),
+        (
+            "https://example.com/2019/04/02/story/?replytocom=17#respond",
+            "https://example.com/2019/04/02/story/",
+        ),
         ("https://example.com", "https://example.com/"),
         ("https://example.com/caf%c3%a9", "https://example.com/caf%C3%A9"),
     ],
