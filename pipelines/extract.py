@@ -836,7 +836,7 @@ def _extract(
     if not (result["authors"] and result["published"]):
         near = headline_metadata(tree, result["title"], lang, url_day)
     # An element the page marks as the author speaks after the markup's metadata and the text.
-    marked = [] if result["authors"] else markup_authors(tree)
+    marked = [] if result["authors"] or near.authors else markup_authors(tree)
     later_date = None
     if not (result["published"] or near.published):
         later_date = normalize_date(hints.get("published")) or _htmldate(tree, url)
