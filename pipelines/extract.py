@@ -320,20 +320,17 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT_MAX_CHARS = 200
-# A page's interface printed as a line of its own: links to more, ad labels, widget headings.
-_INTERFACE_LABELS = frozenset(
-    (
-        "read more", "continue reading", "click here", "show more", "load more",
-        "table of contents", "advertisement", "weiterlesen", "mehr lesen", "mehr anzeigen",
-        "zum artikel", "bild anzeigen", "bild schließen", "inhaltsverzeichnis", "anzeige",
-        "werbung", "lire la suite", "publicité", "leer más", "publicidad", "continua a leggere",
-        "pubblicità", "leia mais", "lees meer",
-    )
-)  # fmt: skip
+# Links to the rest of a page, in the main European languages.
 _READ_MORE = (
     "read more", "continue reading", "weiterlesen", "mehr lesen", "lire la suite", "leer más",
     "continua a leggere", "leia mais", "lees meer",
 )  # fmt: skip
+# A page's interface printed as a line of its own: links to more, ad labels, widget headings.
+_INTERFACE_LABELS = frozenset(_READ_MORE) | {
+    "click here", "show more", "load more", "table of contents", "advertisement",
+    "mehr anzeigen", "zum artikel", "bild anzeigen", "bild schließen", "inhaltsverzeichnis",
+    "anzeige", "werbung", "publicité", "publicidad", "pubblicità",
+}  # fmt: skip
 _TEASER_MORE = re.compile(
     r"(?:\s|…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:" + "|".join(_READ_MORE) + r")\W{0,3}$", re.IGNORECASE
 )

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from pipelines.textmeta import name_list, page_lines, parse_byline
+from pipelines.textmeta import BY_WORDS, name_list, page_lines, parse_byline
 
 ARTICLE_TYPES = frozenset(
     {
@@ -58,6 +58,9 @@ _ISO = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
 _SPACE = re.compile(r"\s+")
+# What stands between a headline and the site or section name in a title ("A | B", "A › B").
+_SEPARATORS = "|\\-–—·:»›"
+_BARS = "|–—·»›"  # those that separate even with no space before them ("Headline| Site")
 # A printed line longer than this is a paragraph, not the headline <title> shortened.
 _HEADLINE_MAX_CHARS = 150
 _HEADLINE_MIN_WORDS = 3
@@ -191,7 +194,14 @@ def _clean_title(title: str, root: etree._Element) -> str:
         heading = _text(h)
         if heading and len(heading) > 10 and heading in title:
             return heading
-    parts = [p.strip() for p in re.split(r"\s+[|\-–—·:»]\s*|\s*[|–—·»]\s+", title) if p.strip()]
+    parts = [
+        p.strip()
+        for p in re.split(
+            rf"\s+[{_SEPARATORS}]\s*|\s*[{_BARS}]\s+",
+            title,
+        )
+        if p.strip()
+    ]
     if len(parts) > 1:
         # The headline is printed on the page as text (legacy pages: in <b> or <font>, no <h1>);
         # the site name is a logo link, a word or two, or part of a longer line ("© The Gazette").
@@ -212,8 +222,8 @@ def _clean_title(title: str, root: etree._Element) -> str:
 
 
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
-_TITLE_SEPARATOR = re.compile(r"\s*[|\-–—·:»›~]\s*")
-_SEPARATOR_BEFORE = re.compile(r"\S\s*[|\-–—·:»›~]\s*$")
+_TITLE_SEPARATOR = re.compile(rf"\s*[{_SEPARATORS}]\s*")
+_SEPARATOR_BEFORE = re.compile(rf"\S\s*[{_SEPARATORS}]\s*$")
 
 
 def _unescaped(text: str) -> str:
@@ -237,7 +247,7 @@ def _site_name_off(title: str, root: etree._Element) -> str:
 
 
 def _strip_site_name(title: str, site_name: str) -> str:
-    match = re.match(r"(.+?)\s*[|\-–—·:»]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
+    match = re.match(rf"(.+?)\s*[{_SEPARATORS}]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
     return match.group(1).strip() if match and len(match.group(1)) > 10 else title
 
 
@@ -284,7 +294,9 @@ _NOT_THE_STORY = frozenset(
 )
 _AUTHOR_MAX_CHARS = 120
 # "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
-_LAST_BY = re.compile(r"^.*\b(?:by|von|par|por|door|di|de)\s+(?=\S)", re.IGNORECASE | re.DOTALL)
+_LAST_BY = re.compile(
+    r"^.*\b(?:" + "|".join((*BY_WORDS, "de")) + r")\s+(?=\S)", re.IGNORECASE | re.DOTALL
+)
 
 
 def markup_authors(root: etree._Element) -> list[str]:

@@ -215,11 +215,13 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 
+# "by" in the languages bylines are written in ("By A", "Von A", "Par A", "Por A", "Door A", "Di A")
+BY_WORDS = ("by", "von", "par", "por", "door", "di")
 _BY = re.compile(
     r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
     r"testo|tekst|erstellt|"
     r"geschrieben|verfasst|escrito|écrit|scritto|publicado|publié|pubblicato)\s+)?"
-    r"(?:by|von|par|por|door|di)\s*:?\s+(?P<rest>.+)$",
+    r"(?:" + "|".join(BY_WORDS) + r")\s*:?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
 # "ByDaryl Austin": "By" and the name in two elements with no space between them.
