@@ -53,7 +53,7 @@ from trafilatura.xpaths import BODY_XPATH, COMMENTS_DISCARD_XPATH, COMMENTS_XPAT
 from pipelines.decode import NotHtml, decode_html, document_text, page_text
 from pipelines.metadata import INDEX_TYPES, extract_metadata, markup_authors, normalize_date
 from pipelines.result import EXTRACTOR_VERSION, FAVOR_MODES, FIELDS, empty_result
-from pipelines.template import Block, SiteTemplate, iter_blocks
+from pipelines.template import Block, SiteTemplate, adopt_trailing_content, iter_blocks
 from pipelines.textmeta import TextMeta, headline_metadata, strip_text_metadata, url_date
 
 
@@ -267,12 +267,14 @@ def _load_tree(text: str) -> etree._Element | None:
     """trafilatura's ``load_html`` of ``text``, a page decoded by :func:`decode_html` or
     :func:`page_text` (so without control characters)."""
     if _KNOWN_CLEAN is None or "\ufffe" in text or "\uffff" in text:
-        return load_html(text)
-    _KNOWN_CLEAN.local.text = text
-    try:
-        return load_html(text)
-    finally:
-        _KNOWN_CLEAN.local.text = None
+        tree = load_html(text)
+    else:
+        _KNOWN_CLEAN.local.text = text
+        try:
+            tree = load_html(text)
+        finally:
+            _KNOWN_CLEAN.local.text = None
+    return None if tree is None else adopt_trailing_content(tree)
 
 
 _DUP_MIN_CHARS = 20

@@ -250,7 +250,41 @@ def parse(page: str | bytes | etree._Element) -> etree._Element:
     if isinstance(page, bytes):
         # Decoded exactly as extraction decodes it, so both see the same text (and keys).
         page, _ = decode_html(page)
-    return html.document_fromstring(document_text(page))
+    return adopt_trailing_content(html.document_fromstring(document_text(page)))
+
+
+def adopt_trailing_content(root: etree._Element) -> etree._Element:
+    """``root`` with what the page prints after its ``</html>`` moved to the end of its body.
+
+    Pages that close their document early (a header template ending in ``</body></html>``, the
+    article after it) are read by browsers as one body; libxml2 instead starts a second ``<html>``
+    beside the root, which no XPath from the root reaches: the article is simply not there.
+    """
+    body = root.find("body")
+    if body is None:
+        return root
+    for stray in list(root.itersiblings()):
+        if not isinstance(stray.tag, str):
+            continue
+        _adopt_text(body, stray.text)
+        for child in list(stray):
+            if child.tag == "body":
+                _adopt_text(body, child.text)
+                body.extend(list(child))
+                _adopt_text(body, child.tail)
+            elif child.tag != "head":
+                body.append(child)
+        stray.text = None
+    return root
+
+
+def _adopt_text(body: etree._Element, text: str | None) -> None:
+    if not text or not text.strip():
+        return
+    if len(body):
+        body[-1].tail = (body[-1].tail or "") + text
+    else:
+        body.text = (body.text or "") + text
 
 
 def observation(page: str | bytes | etree._Element) -> list[tuple[str, str, int, int]]:

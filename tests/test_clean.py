@@ -889,3 +889,24 @@ def test_the_fast_block_cutter_cuts_pages_as_the_definition_says():
         ], name
     byline = next(b for b in iter_blocks(parse(_SCRIPTED_BYLINE)) if "Written" in b.text)
     assert byline.text == "Written by Ann Lee, Reporter" and byline.link_chars == len("Ann Lee")
+
+
+def test_an_article_printed_after_the_pages_closing_html_tag_is_read_as_a_browser_shows_it():
+    # A header template that ends the document ("</body></html>") with the story after it: a
+    # browser shows one page; libxml2 parses the story into a second <html> beside the root.
+    head = (
+        "<html><head><title>Harbour wall gives way</title></head><body><nav><a href='/'>Home</a>"
+        "<a href='/news'>News</a></nav></body></html>"
+    )
+    story = (
+        f"<div class='post'><h1>Harbour wall gives way</h1>{_STORY}</div><footer>Contact</footer>"
+    )
+    page = (head + story + "</body></html>").encode()
+    result = extract_article(page, "https://daily.example.test/h")
+    assert result["is_article"], result["skip_reason"]
+    assert "Paragraph 1 of the story" in result["body"]
+    assert "Paragraph 6 of the story" in result["body"]
+    # the template learner reads the same page: the story's blocks are among the page's blocks
+    from pipelines.template import iter_blocks, parse
+
+    assert any("Paragraph 1" in block.text for block in iter_blocks(parse(page)))
