@@ -620,8 +620,8 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     The recall-leaning run starts and ends wider: section labels, tickers, standfirsts, bylines,
     date lines, captions and calls to action come with it. What lies between the core's first and
     last line stays (that is where recall finds what precision missed), and so do long paragraphs
-    around it, unless they end in an ellipsis: a teaser of another story cut short ("War
-    Volkswagen anfangs vom ...", "[…]"). Without a line in common, ``text`` is returned as it is.
+    around it, unless they are teasers of other stories cut short (:func:`_cut_short`). Without a
+    line in common, ``text`` is returned as it is.
     """
     if not text or not core:
         return text
@@ -635,8 +635,26 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
         line
         for k, line in enumerate(lines)
         if first <= k <= last
-        or (len(_spaced(line)) >= max_chars and not line.rstrip().endswith(_TEASER_ENDS))
+        or (len(_spaced(line)) >= max_chars and not _cut_short(line, k > last))
     )
+
+
+def _cut_short(line: str, after: bool) -> bool:
+    """Whether a long line outside the core is another story's excerpt cut short: it ends in an
+    ellipsis ("War Volkswagen anfangs vom ...", "[…]"), or, ``after`` the story, it stops inside a
+    sentence, on a comma or a lowercase word ("... At O'Malley Tunstall,", "... this challengin").
+
+    Above the story a standfirst often ends without a full stop ("Il Nord mantiene temperature
+    alte"), and below it a credit or a link may ("Editing by Simon Cameron-Moore", an address):
+    those stay. Table rows and list items are not sentences, and stay too.
+    """
+    end = line.rstrip()
+    if end.endswith(_TEASER_ENDS):
+        return True
+    if not after or end[:1] in "|-*" or len(end) < 2:
+        return False
+    word = end.split()[-1]
+    return end[-1] == "," or (word.isalpha() and word[0].islower())
 
 
 def add_core_lines(text: str, core: str) -> str:

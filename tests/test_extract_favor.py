@@ -183,6 +183,33 @@ def test_a_teaser_cut_short_after_the_story_goes_and_a_paragraph_after_it_stays(
     ]
 
 
+def test_excerpts_cut_mid_sentence_after_the_story_go_and_standfirsts_credits_and_links_stay():
+    story = [
+        f"Paragraph {n} of the story, long enough to be one and not a label or a byline."
+        for n in (1, 2)
+    ]
+    standfirst = (
+        "The north keeps its warm spell while snow, rain and storms reach the centre and the south"
+    )
+    credit = (
+        "Additional reporting by Steve Gorman; Editing by Marguerita Choy and Simon Cameron-Moore"
+    )
+    link = "Sign the petition: http://www.example.test/petition/online/against-the-tariff-reform"
+    excerpts = [
+        (
+            "Navigating the disability process can be overwhelming while dealing with a condition. "
+            "Our board-certified lawyers guide residents through this challengin"
+        ),
+        (
+            "When the agency denies your claim, it can feel like a dead end. Many applicants "
+            "wonder if they can sue to receive the benefits they deserve. At O'Malley Tunstall,"
+        ),
+    ]
+    text = "\n\n".join([standfirst, *story, credit, link, *excerpts])
+    kept = trim_to_core(text, "\n\n".join(story)).split("\n\n")
+    assert kept == [standfirst, *story, credit, link]
+
+
 def test_a_closing_credit_stays_whatever_the_template_has_learned_so_far():
     """On the demo Courier, trafilatura's recall-leaning run dropped a story's closing "Additional
     reporting by" line on two template states in three; a crawl and a re-extraction disagreed."""
