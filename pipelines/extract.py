@@ -69,6 +69,7 @@ def _default(name: str) -> Any:
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
+_LINE_BREAKS = str.maketrans("\r\n", "  ")
 _LINK_LIST_MIN_ITEMS = 3
 _LINK_LIST_DENSITY = 0.8
 # Plain strings: the default "smart" ones each carry a link back to their element, built per node.
@@ -725,7 +726,12 @@ def _unique_lines(text: str) -> list[str]:
     itself repeats ("Key features", "Fees based on income", a table's row heading) stands alone
     between new lines, and stays.
     """
-    lines = [line for raw_line in text.split("\n") if (line := raw_line.strip())]
+    # runs of spaces inside a line are a source's wrapped lines joined (join_wrapped_lines)
+    lines = [
+        " ".join(line.split()) if "  " in line else line
+        for raw_line in text.split("\n")
+        if (line := raw_line.strip())
+    ]
     seen: set[str] = set()
     again: list[bool | None] = []  # None: too short to tell a copy by
     for line in lines:
@@ -882,6 +888,26 @@ def _extract(
     return result
 
 
+def join_wrapped_lines(tree: etree._Element) -> None:
+    """Line breaks inside the page's text become spaces, as a browser shows them, except in
+    ``<pre>`` and ``<textarea>``.
+
+    Pages written by hand or by old tools wrap their paragraphs in the source at 72 or 80 columns.
+    Trafilatura's own run joins them, but the text its fallbacks (readability, jusText) return
+    keeps each source line as a line, and every later step here reads lines: a paragraph cut into
+    ten short lines is ten labels to trim.
+    """
+    kept = {el for pre in tree.iter("pre", "textarea") for el in pre.iter()}
+    for el in tree.iter():
+        if el in kept:
+            continue
+        text, tail = el.text, el.tail
+        if text and "\n" in text and not text.isspace():
+            el.text = text.translate(_LINE_BREAKS)
+        if tail and "\n" in tail and not tail.isspace() and el.getparent() not in kept:
+            el.tail = tail.translate(_LINE_BREAKS)
+
+
 def unwrap_layout_tables(tree: etree._Element) -> int:
     """Tables that lay out a page (a cell holds paragraphs) become plain blocks, so the story in a
     cell reads as its paragraphs, not as one table row with the menus and the byline beside it.
@@ -920,6 +946,7 @@ def _body_text(
     blocks: list[Block] | None = None,
 ) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
+    join_wrapped_lines(tree)
     if unwrap_layout_tables(tree):
         blocks = None  # tables became blocks: the page's blocks are cut again
     visible = visible_text_length(tree)
@@ -959,6 +986,7 @@ def _fallback_text(
     returns a page's menus, however short the first text was.
     """
     second = _load_tree(html_text)
+    join_wrapped_lines(second)
     unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)

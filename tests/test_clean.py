@@ -910,3 +910,20 @@ def test_an_article_printed_after_the_pages_closing_html_tag_is_read_as_a_browse
     from pipelines.template import iter_blocks, parse
 
     assert any("Paragraph 1" in block.text for block in iter_blocks(parse(page)))
+
+
+def test_paragraphs_the_source_wraps_at_80_columns_come_out_whole():
+    # Hand-written and old pages wrap their text in the source; a browser joins the lines, and so
+    # must the body, whichever of trafilatura's runs read the page (its fallbacks kept them).
+    wrapped = (
+        "The council met on Tuesday to discuss the harbour wall that gave way in the storm,\n"
+        "and the engineers told it the repairs would take until the spring at the earliest,\n"
+        "because the stone has to come from the quarry   that closed last year."
+    )
+    page = "<html><body><div id='x'>" + "".join(
+        f"<div>Part {n}. {wrapped}</div>" for n in range(1, 6)
+    )
+    page += "</div></body></html>"
+    body = extract_article(page.encode(), "https://daily.example.test/w")["body"]
+    joined = " ".join(wrapped.split())
+    assert body.split("\n\n")[:5] == [f"Part {n}. {joined}" for n in range(1, 6)]
