@@ -333,8 +333,12 @@ def _elsewhere(element: etree._Element) -> bool:
     for ancestor in (element, *element.iterancestors()):  # the element's own class counts too
         if ancestor.tag in ("body", "html"):
             return False  # their classes describe the page ("comments-open"), not a part of it
-        if ancestor.tag in ("nav", "aside", "form"):
+        if ancestor.tag in ("nav", "form"):
             return True
+        if ancestor.tag == "aside" and not any(
+            a.tag == "article" for a in ancestor.iterancestors()
+        ):
+            return True  # a page's sidebar; an <aside> in the story's <article> is the story's
         if ancestor.tag == "footer" and not any(
             a.tag in ("article", "main") for a in ancestor.iterancestors()
         ):

@@ -235,6 +235,11 @@ _AUTHOR_LABEL = re.compile(
 )
 _ROLE_SPLIT = re.compile(r"\s+(?:\||[-–—/·•])\s+|\s*[|·•]\s*")
 _CONJUNCTION = re.compile(r"\s*(?:&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b)\s+", re.IGNORECASE)
+# "A (with B and C)", "A, avec B": co-authors joined by "with" are authors like the first.
+_WITH = re.compile(
+    r"\s*\(\s*(?:with|avec|mit|con|com|met)\s+(?P<inner>[A-ZÀ-ÖØ-Þ][^()]*?)\s*\)"
+    r"|,?\s+(?:with|avec|mit|con|com|met)\s+(?=[A-ZÀ-ÖØ-Þ])"
+)
 _PLACE = re.compile(r"\s+(?:in|aus|à|em|uit|from|reporting from)\s+(?=[^\W\d_])")
 # A byline is short: a line longer than this is a sentence that happens to start with "By".
 _BYLINE_MAX_WORDS = 12
@@ -480,8 +485,15 @@ def name_list(text: str) -> list[str]:
     "Jane Doe Chefredakteurin"); [] otherwise, and for a label ("By", "Autor", "Follow"). For
     text the markup already says is an author: elsewhere a short line without "By" is not taken
     for a name (see :func:`parse_byline`)."""
-    text = _SPACE.sub(" ", text).strip(" ,;:|·•-–—")
+    text = _co_authors(_SPACE.sub(" ", text).strip(" ,;:|·•-–—"))
     if not text or len(text) > _BYLINE_MAX_CHARS:
+        return []
+    if "," in text:
+        # "A, B and C"; not "Doe, Jane" (one name, inverted) nor "Jane Doe, Reuters"
+        parts = text.split(",")
+        found = [[] if _is_role(part, strict=True) else name_list(part) for part in parts]
+        if all(names and all(len(n.split()) > 1 for n in names) for names in found):
+            return list(dict.fromkeys(name for names in found for name in names))
         return []
     words = text.split()
     while len(words) > 2 and _is_role_word(words[-1]):
@@ -490,6 +502,10 @@ def name_list(text: str) -> list[str]:
     if labels and (labels[0] == 0 or any(words[n].lower() not in _NAME_PARTICLES for n in labels)):
         return []  # "Autor Redaktion", "Sponsored content"; not the "von" of "Ursula von der Leyen"
     return list(dict.fromkeys(_names(" ".join(words)) or []))
+
+
+def _co_authors(text: str) -> str:
+    return _WITH.sub(lambda m: f" and {m['inner']}" if m["inner"] else " and ", text)
 
 
 def _is_role_word(word: str) -> bool:
@@ -533,7 +549,7 @@ def _caps_name_then_role(head: str, roles: list[str]) -> tuple[str, list[str]]:
 def parse_byline(line: str) -> list[str]:
     """Author names of a byline ("By A, Role", "By A and B", "A | Role", "Author: A"); [] when the
     line is not one. Conservative: names must be capitalised, the line short."""
-    line = _SPACE.sub(" ", line).strip(" |·•-–—")
+    line = _co_authors(_SPACE.sub(" ", line).strip(" |·•-–—"))
     if len(line) > _BYLINE_MAX_CHARS or len(line.split()) > _BYLINE_MAX_WORDS:
         return []
     labelled = _BY.match(line) or _AUTHOR_LABEL.match(line) or _BY_GLUED.match(line)

@@ -286,6 +286,8 @@ def _plain_page(article_top: str = "", after: str = "") -> bytes:
         ('<span class="author">Autor</span>', []),
         ('<span class="author">Follow</span>', []),
         ('<span class="author">Sponsored content</span>', []),
+        # the story's own <aside> in its <article>: a page's sidebar <aside> is skipped
+        ('<aside><span itemprop="author">Jane Doe</span> —</aside>', ["Jane Doe"]),
     ],
 )
 def test_an_author_the_markup_marks_is_read_when_nothing_else_names_one(marked, authors):

@@ -11,6 +11,7 @@ from pipelines.extract import extract_article
 from pipelines.textmeta import (
     TextMeta,
     classify_line,
+    name_list,
     parse_byline,
     parse_date,
     strip_text_metadata,
@@ -176,6 +177,11 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
         ("Escrito por José Pablo Segura", ["José Pablo Segura"]),
         ("Geschrieben von Petra Schmidt", ["Petra Schmidt"]),
         ("Submitted by Petra Novak", ["Petra Novak"]),
+        (
+            "Par Martin Untersinger (avec Damien Leloup et Morgane Tual)",
+            ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
+        ),
+        ("By Jane Smith, with John Doe", ["Jane Smith", "John Doe"]),
         # sentences, captions and quotes that merely look like bylines
         ("By the end of the year, the mill will hire again.", []),
         ("By Tuesday, the company had sold out.", []),
@@ -187,6 +193,20 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
 )
 def test_bylines_are_read_and_sentences_are_not(line, authors):
     assert parse_byline(line) == authors
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Jane Smith, John Doe and Ann Lee", ["Jane Smith", "John Doe", "Ann Lee"]),
+        ("Jane Smith (with John Doe)", ["Jane Smith", "John Doe"]),
+        ("Smith, Jane", []),  # one name, inverted: not two people
+        ("Jane Smith, Reuters", []),
+        ("Jane Smith, Senior Reporter", []),
+    ],
+)
+def test_names_the_markup_marks_as_authors_are_listed_whole(text, names):
+    assert name_list(text) == names
 
 
 @pytest.mark.parametrize(
