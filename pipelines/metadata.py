@@ -64,6 +64,15 @@ _BARS = "|–—·»›"  # those that separate even with no space before them (
 # A printed line longer than this is a paragraph, not the headline <title> shortened.
 _HEADLINE_MAX_CHARS = 150
 _HEADLINE_MIN_WORDS = 3
+# An <h1> shorter than this is a label ("Menu", "News"), not the headline.
+_H1_MIN_CHARS = 10
+# An <h1> sharing few words with the article's declared title is its headline only if this long.
+_H1_MIN_WORDS = 4
+# Among several <h1>, the headline shares at least this share of its words with the title.
+_H1_SHARED = 0.5
+_WORD = re.compile(r"\w+")
+# What separates a site's name from the headline it follows in an <h1> ("Headline | Site").
+_TITLE_BARS = f"{_BARS}-•"
 
 
 # dates -------------------------------------------------------------------------------------
@@ -203,6 +212,16 @@ def _clean_title(title: str, root: etree._Element) -> str:
         if p.strip()
     ]
     if len(parts) > 1:
+        # the page's <h1> is one of the title's parts, however short ("Mozilla - Wikipedia"),
+        # unless it is a link: the site's logo ("<h1><a href="/">DimidoBlog</a></h1>")
+        headings = {
+            _text(h).casefold(): _text(h)
+            for h in root.iter("h1")
+            if not h.xpath("ancestor-or-self::a|.//a")
+        }
+        exact = next((headings[p.casefold()] for p in parts if p.casefold() in headings), None)
+        if exact:
+            return exact
         # The headline is printed on the page as text (legacy pages: in <b> or <font>, no <h1>);
         # the site name is a logo link, a word or two, or part of a longer line ("© The Gazette").
         links = {_text(a) for a in root.iter("a")}
@@ -230,6 +249,64 @@ def _unescaped(text: str) -> str:
     """``text`` with the character references a page escaped twice ("&amp;#8211;" in an attribute
     reads as "&#8211;") resolved."""
     return html.unescape(text) if _ENTITY.search(text) else text
+
+
+def _jsonld_title(art: dict, root: etree._Element, og_title: str | None) -> Any:
+    """The article object's ``headline``, or its ``name`` when the two differ and only the name
+    is the title the page prints (``og:title``, ``<title>``, ``<h1>``): some sites put a summary
+    in ``headline`` ("constitutional monarchy in Oceania" for "New Zealand")."""
+    headline, name = art.get("headline"), art.get("name")
+    if not (isinstance(headline, str) and isinstance(name, str)) or not name.strip():
+        return headline or name
+    printed = " ".join(
+        t.casefold() for t in (og_title, *(_text(h) for h in root.iter("title", "h1"))) if t
+    )
+    if headline.strip().casefold() not in printed and name.strip().casefold() in printed:
+        return name
+    return headline
+
+
+def _printed_headline(title: str, root: etree._Element, declared: bool = True) -> str:
+    """The headline the page prints in its ``<h1>`` rather than the title its metadata gives.
+
+    Metadata titles are written for search results and shares ("Best Movers 2026 | Top 19
+    Companies", "Fitness Trends 2025: 9 Things ..."); the reader sees the ``<h1>``: the one sharing
+    most of its words with the title, or, when the title is not ``declared`` by the article's
+    metadata (a ``<title>``, often the site's name alone), the page's only ``<h1>``, and when it
+    is, the only one if it reads as a headline (``_H1_MIN_WORDS``: "I Tried Amp, the AI Strength
+    Training System" for "Amp AI Fitness Machine Review"). An ``<h1>`` that is a link is the
+    site's logo, one under ``_H1_MIN_CHARS`` a label ("Menu"), and a short one sharing few words
+    with a declared title a section's name ("Allergies Health Center", "M&A Updates").
+    """
+    printed = [_text(h) for h in root.iter("h1") if not h.xpath("ancestor-or-self::a|.//a")]
+    if any(_wraps(heading, title) for heading in printed):
+        return title
+    headings = [text for text in printed if len(text) >= _H1_MIN_CHARS]
+    if not headings:
+        return title
+    known = set(_WORD.findall(title.casefold()))
+    best, share = None, 0.0
+    for heading in headings:
+        words = set(_WORD.findall(heading.casefold()))
+        if words and (overlap := len(words & known) / len(words)) > share:
+            best, share = heading, overlap
+    if best is not None and share >= _H1_SHARED:
+        return best
+    if len(headings) == 1 and (not declared or len(headings[0].split()) >= _H1_MIN_WORDS):
+        return headings[0]
+    return title
+
+
+def _wraps(heading: str, title: str) -> bool:
+    """Whether ``heading`` is ``title`` itself, or ``title`` with a kicker before it ("Tunesien
+    Große Aufgaben ...", but not "Pure Leere": ..., a headline's own first half) or the site's
+    name after a separator ("Headline | Site")."""
+    heading, title = heading.casefold(), " ".join(title.casefold().split())
+    if not title or heading == title:
+        return bool(title)
+    if heading.endswith(title):
+        return not heading[: -len(title)].rstrip().endswith(":")
+    return heading.startswith(title) and heading[len(title) :].lstrip()[:1] in _TITLE_BARS
 
 
 def _site_name_off(title: str, root: etree._Element) -> str:
@@ -375,16 +452,17 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     )
     fields["canonical_url"] = urljoin(url, canonical) if isinstance(canonical, str) else None
 
-    title = art.get("headline") or art.get("name")
+    title = _jsonld_title(art, root, m("og:title", "twitter:title"))
     if not isinstance(title, str) or not title.strip():
         title = m("og:title", "twitter:title", "dc.title")
+    declared = bool(title)  # the article's own metadata, not the page's <title>
     if not title:
         h1 = next((t for t in (_text(h) for h in root.iter("h1")) if t), None)
         page_title = root.find(".//title")
         raw = _text(page_title) if page_title is not None else ""
         title = _clean_title(raw, root) if raw else h1
     if title:
-        title = _site_name_off(_unescaped(title), root)
+        title = _printed_headline(_site_name_off(_unescaped(title), root), root, declared)
     fields["title"] = _SPACE.sub(" ", title).strip() if title else None
 
     authors = _names(art.get("author")) or _names(art.get("creator"))

@@ -254,7 +254,8 @@ def test_meta_fields_and_a_date_without_zone_stays_without_zone():
     )
     result = extract_article(page.encode(), "https://daily.example.test/b")
     assert result["published"] == "2025-02-03T10:20:30"
-    assert result["title"] == "OG title loses to JSON-LD"
+    # og:title is a share title; the headline the page prints in its <h1> is the story's title
+    assert result["title"] == "Storm hits the coast overnight"
     assert result["authors"] == ["C. Meta"]
     assert result["tags"] == ["weather"]
 
@@ -337,6 +338,37 @@ def test_the_metadata_title_loses_escapes_and_the_site_name_the_page_does_not_pr
         b"</head>", f'<meta property="og:title" content="{og_title}"></head>'.encode()
     )
     result = extract_article(page, "https://daily.example.test/g")
+    assert result["title"] == (title or h1)
+
+
+_AMP = "I Tried Amp, the AI Strength Training System"
+_TUNISIA = "Große Aufgaben für die Regierung"
+_KRAMER = "Marita Kramer verpasst Olympia"
+_PEANUTS = "Babies Who Eat Peanuts Early May Avoid Allergy"
+
+
+@pytest.mark.parametrize(
+    ("og_title", "h1", "title"),
+    [
+        # a search title beside the printed headline: the headline
+        ("Amp AI Fitness Machine Review With Photos", _AMP, _AMP),
+        ("Best Movers in NYC 2025 | Top 19 Companies", "Best Movers in NYC 2025", None),
+        # a kicker printed before the headline, or the site's name after it: the headline alone
+        (_TUNISIA, f"Tunesien {_TUNISIA}", _TUNISIA),
+        (_TUNISIA, f"{_TUNISIA} | Zeitung", _TUNISIA),
+        # but a headline's own first half stays with it
+        (_KRAMER, f'"Pure Leere": {_KRAMER}', None),
+        # a section's name in the <h1>, or the site's logo: the article's declared title
+        (_PEANUTS, "Allergies Center", _PEANUTS),
+        (_PEANUTS, "<a href='/'>The Daily Test</a>", _PEANUTS),
+    ],
+)
+def test_the_title_is_the_headline_the_page_prints(og_title, h1, title):
+    page = _plain_page().replace(b"<h1>Harbour wall gives way</h1>", f"<h1>{h1}</h1>".encode())
+    page = page.replace(
+        b"</head>", f'<meta property="og:title" content="{og_title}"></head>'.encode()
+    )
+    result = extract_article(page, "https://daily.example.test/t")
     assert result["title"] == (title or h1)
 
 
