@@ -346,8 +346,11 @@ def _date_in_text(root: etree._Element) -> str | None:
 # Elements a page marks as its author: a link with rel="author", itemprop="author", a class or id
 # naming the author or the byline (trafilatura's author XPaths, narrowed to what names a person).
 _AUTHOR_TAGS = ("a", "address", "div", "p", "span", "strong", "h3", "h4", "li")
-_AUTHOR_MARK = re.compile(r"(?:^|[ _-])(?:author|byline|byl)(?:[ _-]|name|$)", re.IGNORECASE)
-_AUTHOR_ID = re.compile(r"^(?:author|byline)", re.IGNORECASE)
+# "author", "authors", "byline", "author-name"; French "auteur(s)", German "autor(en)", Italian
+# and Spanish "autore", "autor(es)"
+_AUTHOR_WORDS = r"(?:authors?|auteurs?|autor(?:en|es|in)?|autori?e?|byline|byl)"
+_AUTHOR_MARK = re.compile(rf"(?:^|[ _-]){_AUTHOR_WORDS}(?:[ _-]|name|$)", re.IGNORECASE)
+_AUTHOR_ID = re.compile(rf"^{_AUTHOR_WORDS}", re.IGNORECASE)
 
 
 def _author_elements(root: etree._Element) -> Iterator[etree._Element]:

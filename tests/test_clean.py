@@ -287,6 +287,11 @@ def _plain_page(article_top: str = "", after: str = "") -> bytes:
         ('<span class="author">Autor</span>', []),
         ('<span class="author">Follow</span>', []),
         ('<span class="author">Sponsored content</span>', []),
+        (
+            '<div class="authors"><a href="/author/jd"><img src="/jd.jpg"> Jane Doe</a></div>',
+            ["Jane Doe"],
+        ),
+        ('<p>par <span class="auteurs">Jeanne Dupont</span>, 21 juin 2018</p>', ["Jeanne Dupont"]),
         # the story's own <aside> in its <article>: a page's sidebar <aside> is skipped
         ('<aside><span itemprop="author">Jane Doe</span> —</aside>', ["Jane Doe"]),
     ],
