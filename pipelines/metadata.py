@@ -157,7 +157,27 @@ def _names(value: Any) -> list[str]:
             out.extend(p.strip() for p in re.split(r"\s*(?:,|\band\b|&)\s*", v) if p.strip())
         elif isinstance(v, dict) and isinstance(v.get("name"), str):
             out.append(v["name"].strip())
-    return [n for n in out if n and not n.startswith("http")]
+    names = [name for n in out if (name := _clean_name(n))]
+    if len(names) > 1:
+        # "Rob Picheta, CNN", "Jane Doe, Ph.D.": an agency or a degree beside a person's name
+        names = [n for n in names if not _AGENCY_OR_DEGREE.fullmatch(n)] or names
+    return names
+
+
+_URL_OR_MAIL = re.compile(r"\S*(?:://|www\.|@|\[at\])\S*")
+_LEADING_BY = re.compile(rf"^(?:{'|'.join(BY_WORDS)})\s+(?=[A-ZÀ-Þ])", re.IGNORECASE)
+_AGENCY_OR_DEGREE = re.compile(r"[A-Z]{2,5}|(?:[A-Za-z]{1,2}\.){1,3}")
+
+
+def _clean_name(name: str) -> str:
+    """A name from metadata without what sites put beside it: a home page or e-mail address
+    ("Frank Bueltge - http://bueltge.de"), a leading "By", a closing full stop."""
+    name = _URL_OR_MAIL.sub(" ", name)
+    name = _LEADING_BY.sub("", _SPACE.sub(" ", name).strip(" -–—|,;:"))
+    last = name.split()[-1] if name else ""
+    if last.endswith(".") and len(last) > 3 and "." not in last[:-1]:  # not "Jr." nor "Ph.D."
+        name = name[:-1]
+    return name.strip()
 
 
 def _first_url(value: Any) -> str | None:

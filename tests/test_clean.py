@@ -377,6 +377,25 @@ def test_the_title_is_the_headline_the_page_prints(og_title, h1, title):
     assert result["title"] == (title or h1)
 
 
+@pytest.mark.parametrize(
+    ("meta_author", "authors"),
+    [
+        ("Frank Bueltge - http://bueltge.de", ["Frank Bueltge"]),
+        ("By Ana Sandoiu", ["Ana Sandoiu"]),
+        ("Tatyana Turner.", ["Tatyana Turner"]),
+        ("Rob Picheta, CNN", ["Rob Picheta"]),
+        ("Jillian Kubala, MS, RD", ["Jillian Kubala"]),
+        ("John Smith Jr.", ["John Smith Jr."]),
+        ("AFP", ["AFP"]),
+    ],
+)
+def test_author_metadata_loses_addresses_by_agencies_and_degrees(meta_author, authors):
+    page = _plain_page().replace(
+        b"</head>", f'<meta name="author" content="{meta_author}"></head>'.encode()
+    )
+    assert extract_article(page, "https://daily.example.test/n")["authors"] == authors
+
+
 def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
     elsewhere = (
         '<aside><span class="author">Sam Sidebar</span></aside><div id="comments"><div '
