@@ -16,6 +16,15 @@ Sources (each skipped, with a line saying where it was looked for, when absent):
   at commit e90b0ef5. Trafilatura's own tuning set, so it flatters trafilatura: it is here to catch a
   change that helps the dev set and hurts pages built otherwise, not to rank the two.
 
+- Readability's test pages (``--readability``, the ``test/test-pages`` directory of a checkout of
+  github.com/mozilla/readability): about a hundred pages, mostly news of the 2010s (NYT, BBC,
+  Guardian, Le Monde, Yahoo, Wikipedia, blogs), each with the text Readability.js extracts from it
+  (``expected.html``), scored like the dev set. Apache-2.0. That text is Readability's own output,
+  reviewed by its developers, not a hand annotation: it keeps captions and some related links.
+  It is here as a third make of page, news above all, where a rule that swaps in a longer text
+  shows at once; pages whose expected text is under 1,000 characters (unit tests of one feature)
+  are left out.
+
 The snippets source also annotates title, date and author on most pages: each is scored on the
 pages annotated with it, ours next to trafilatura's own metadata (``bare_extraction``).
 
@@ -48,6 +57,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import trafilatura
+from lxml import html as lxml_html
 
 from bench.scoring import (
     aggregate,
@@ -71,6 +81,23 @@ SNIPPETS_ATTRIBUTION = (
 SNIPPETS_HOWTO = (
     "git clone --depth 1 https://github.com/adbar/trafilatura /tmp/trafilatura "
     "and pass --snippets /tmp/trafilatura/tests"
+)
+READABILITY_ATTRIBUTION = (
+    "Readability: Mozilla Readability's test pages and their expected text (Mozilla and "
+    "contributors, Apache-2.0; github.com/mozilla/readability test/test-pages)."
+)
+READABILITY_HOWTO = (
+    "git clone --depth 1 https://github.com/mozilla/readability /tmp/readability "
+    "and pass --readability /tmp/readability/test/test-pages"
+)
+# Readability's tests of one feature have a line or two of text: not pages to score.
+READABILITY_MIN_CHARS = 1000
+_BLOCK_TAGS = frozenset(
+    (
+        *("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt"),
+        *("figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header"),
+        *("hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"),
+    )
 )
 # A page this much below trafilatura's default F1 on the same page is a failure worth naming.
 BEHIND_BY = 0.2
@@ -173,6 +200,49 @@ def load_snippets(path: Path) -> Source | None:
         page_f1=snippet_f1,
         sites=False,  # one page a site; a shared host (web.archive.org) holds unrelated sites
     )
+
+
+def load_readability(path: Path) -> Source | None:
+    if not path.is_dir():
+        print(f"readability: none at {path}; {READABILITY_HOWTO}", file=sys.stderr)
+        return None
+    pages = []
+    for n, folder in enumerate(sorted(p for p in path.iterdir() if p.is_dir()), start=1):
+        source, expected = folder / "source.html", folder / "expected.html"
+        if not (source.is_file() and expected.is_file()):
+            continue
+        truth = _html_text(expected.read_text(encoding="utf-8"))
+        if len(" ".join(truth.split())) < READABILITY_MIN_CHARS:
+            continue
+        pages.append(
+            Page(
+                id=f"{n:04d}",
+                url="",  # the pages were saved without their address
+                html=source.read_bytes(),
+                domain=folder.name,
+                truth=truth,
+                label=f"readability::{folder.name}",
+            )
+        )
+    return Source(
+        "readability",
+        READABILITY_ATTRIBUTION,
+        pages,
+        score=lambda text, page: page_scores(text, page.truth),
+        combine=aggregate,
+        page_f1=_f1_of,
+        sites=False,
+    )
+
+
+def _html_text(markup: str) -> str:
+    """The text of an HTML fragment, a line break after every block (so words of two blocks do
+    not run together into one token)."""
+    root = lxml_html.fromstring(markup)
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    return root.text_content()
 
 
 def _f1_of(score: tuple[float | None, float]) -> float:
@@ -340,7 +410,14 @@ def main(argv: list[str] | None = None) -> int:
         default="/tmp/trafilatura/tests",  # noqa: S108 - where SNIPPETS_HOWTO puts it
         help="tests/ of a trafilatura checkout",
     )
-    parser.add_argument("--only", choices=("devset", "snippets"), help="score one source")
+    parser.add_argument(
+        "--readability",
+        default="/tmp/readability/test/test-pages",  # noqa: S108 - where READABILITY_HOWTO puts it
+        help="test/test-pages of a mozilla/readability checkout",
+    )
+    parser.add_argument(
+        "--only", choices=("devset", "snippets", "readability"), help="score one source"
+    )
     parser.add_argument("--favor", choices=FAVOR_MODES, default="balanced")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N pages")
     parser.add_argument("--worst", type=int, default=10, help="name the N worst pages")
@@ -358,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         sources.append(load_devset(Path(args.devset)))
     if args.only in (None, "snippets"):
         sources.append(load_snippets(Path(args.snippets)))
+    if args.only in (None, "readability"):
+        sources.append(load_readability(Path(args.readability)))
     sources = [s for s in sources if s is not None]
     if not sources:
         return 2
