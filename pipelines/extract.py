@@ -888,6 +888,18 @@ def _extract(
     return result
 
 
+_HIDDEN_PRE = etree.XPath("//pre[@hidden or @aria-hidden='true']")
+
+
+def drop_hidden_copies(tree: etree._Element) -> None:
+    """Drop a ``<pre>`` kept hidden (``hidden`` or ``aria-hidden``): sites now put a raw Markdown
+    copy of the article there for machines, which the paragraph fallback would read as the
+    article. Hidden wrappers in general stay: scripts reveal the article from them."""
+    for element in _HIDDEN_PRE(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
 def join_wrapped_lines(tree: etree._Element) -> None:
     """Line breaks inside the page's text become spaces, as a browser shows them, except in
     ``<pre>`` and ``<textarea>``.
@@ -946,6 +958,7 @@ def _body_text(
     blocks: list[Block] | None = None,
 ) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
+    drop_hidden_copies(tree)
     join_wrapped_lines(tree)
     if unwrap_layout_tables(tree):
         blocks = None  # tables became blocks: the page's blocks are cut again
@@ -986,6 +999,7 @@ def _fallback_text(
     returns a page's menus, however short the first text was.
     """
     second = _load_tree(html_text)
+    drop_hidden_copies(second)
     join_wrapped_lines(second)
     unwrap_layout_tables(second)
     if template is not None:

@@ -17,6 +17,7 @@ from pipelines.extract import (
     FAVOR_MODES,
     add_core_lines,
     baseline_text,
+    drop_hidden_copies,
     extract_article,
     trim_to_core,
 )
@@ -231,3 +232,14 @@ def test_a_closing_credit_stays_whatever_the_template_has_learned_so_far():
             template.learn(observations[path], path)
         body = extract_article(pages[story], base + story, template=template)["body"]
         assert body.endswith("Additional reporting by Oliver Strand."), (seed, body[-200:])
+
+
+def test_a_hidden_markdown_copy_of_the_article_is_not_read_and_a_code_block_is():
+    # Sites now add a raw Markdown copy of the article for machines in a hidden <pre>; when the
+    # paragraph fallback ran, it read that copy as the article (links and all).
+    page = load_html(
+        "<html><body><article><p>Story.</p><pre><code>pip install x</code></pre></article>"
+        "<pre hidden aria-hidden='true'># Story\n\n[link](https://x.test)</pre></body></html>"
+    )
+    drop_hidden_copies(page)
+    assert [pre.text_content() for pre in page.iter("pre")] == ["pip install x"]
