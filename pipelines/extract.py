@@ -70,6 +70,12 @@ _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
 _LINE_BREAKS = str.maketrans("\r\n", "  ")
+# Text with a line break and words in it, outside preformatted text (the XPath does the walking:
+# in C, and only the few text nodes that need it come back to Python).
+_WRAPPED_TEXT = etree.XPath(
+    "//text()[contains(., '\n') and normalize-space(.) != '' "
+    "and not(ancestor::pre) and not(ancestor::textarea)]"
+)
 _LINK_LIST_MIN_ITEMS = 3
 _LINK_LIST_DENSITY = 0.8
 # Plain strings: the default "smart" ones each carry a link back to their element, built per node.
@@ -909,15 +915,12 @@ def join_wrapped_lines(tree: etree._Element) -> None:
     keeps each source line as a line, and every later step here reads lines: a paragraph cut into
     ten short lines is ten labels to trim.
     """
-    kept = {el for pre in tree.iter("pre", "textarea") for el in pre.iter()}
-    for el in tree.iter():
-        if el in kept:
-            continue
-        text, tail = el.text, el.tail
-        if text and "\n" in text and not text.isspace():
-            el.text = text.translate(_LINE_BREAKS)
-        if tail and "\n" in tail and not tail.isspace() and el.getparent() not in kept:
-            el.tail = tail.translate(_LINE_BREAKS)
+    for found in _WRAPPED_TEXT(tree):
+        owner = found.getparent()
+        if found.is_text:
+            owner.text = owner.text.translate(_LINE_BREAKS)
+        elif found.is_tail:
+            owner.tail = owner.tail.translate(_LINE_BREAKS)
 
 
 def unwrap_layout_tables(tree: etree._Element) -> int:
