@@ -151,13 +151,19 @@ def load_devset(path: Path) -> Source | None:
         )
         for i in sorted(truth)
     ]
+    return _full_text_source("dev set", DEVSET_ATTRIBUTION, pages)
+
+
+def _full_text_source(name: str, attribution: str, pages: list[Page], sites: bool = True) -> Source:
+    """A source whose pages carry their whole main text, scored by the dev set's method."""
     return Source(
-        "dev set",
-        DEVSET_ATTRIBUTION,
+        name,
+        attribution,
         pages,
         score=lambda text, page: page_scores(text, page.truth),
         combine=aggregate,
         page_f1=_f1_of,
+        sites=sites,
     )
 
 
@@ -224,15 +230,7 @@ def load_readability(path: Path) -> Source | None:
                 label=f"readability::{folder.name}",
             )
         )
-    return Source(
-        "readability",
-        READABILITY_ATTRIBUTION,
-        pages,
-        score=lambda text, page: page_scores(text, page.truth),
-        combine=aggregate,
-        page_f1=_f1_of,
-        sites=False,
-    )
+    return _full_text_source("readability", READABILITY_ATTRIBUTION, pages, sites=False)
 
 
 def _html_text(markup: str) -> str:
