@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from pipelines.textmeta import BY_WORDS, name_list, page_lines, parse_byline
+from pipelines.textmeta import BY_WORDS, handle, name_list, page_lines, parse_byline
 
 ARTICLE_TYPES = frozenset(
     {
@@ -407,6 +407,7 @@ def markup_authors(root: etree._Element) -> list[str]:
     Elements inside comments, sidebars, related-story lists, ``nav``, ``aside``, and a page footer
     outside the story are skipped: they name other people.
     """
+    user = None
     for element in _author_elements(root):
         text = _SPACE.sub(" ", element.text_content()).strip(" |·•-–—:")
         if not text or len(text) > _AUTHOR_MAX_CHARS or _elsewhere(element):
@@ -414,7 +415,10 @@ def markup_authors(root: etree._Element) -> list[str]:
         names = parse_byline(text) or _after_label(text) or name_list(text)
         if names and all(name_list(name) for name in names):  # "By Sponsored Content": no name
             return names
-    return []
+        if user is None:
+            user = handle(text)
+    # no name written as a name: a blog's user name ("by marc"), in the first marked element
+    return [user] if user else []
 
 
 def _after_label(text: str) -> list[str]:

@@ -121,6 +121,8 @@ _AUTHOR_LABELS = _wordset(
 _NAME_PARTICLES = _wordset(
     "van von de der den da di du del della des la le al el bin ibn ten ter dos das do y"
 )
+# A user name: 3 to 30 letters, digits, dots, dashes or underscores, starting with a letter.
+_HANDLE = re.compile(r"[^\W\d_][\w.\-]{2,29}")
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 # Connectors a role or place may hold in lowercase ("Editor of the Gazette", "Chef der Redaktion").
 _ROLE_CONNECTORS = _wordset(
@@ -217,6 +219,10 @@ _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 
 # "by" in the languages bylines are written in ("By A", "Von A", "Par A", "Por A", "Door A", "Di A")
 BY_WORDS = ("by", "von", "par", "por", "door", "di")
+# What may stand before a user name: "by", "von", "Autor:", "Posted by".
+_HANDLE_LEADS = frozenset(BY_WORDS) | _wordset(
+    "autor autorin author auteur autore posted written geschrieben verfasst"
+)
 _BY = re.compile(
     r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
     r"testo|tekst|erstellt|"
@@ -502,6 +508,27 @@ def name_list(text: str) -> list[str]:
     if labels and (labels[0] == 0 or any(words[n].lower() not in _NAME_PARTICLES for n in labels)):
         return []  # "Autor Redaktion", "Sponsored content"; not the "von" of "Ursula von der Leyen"
     return list(dict.fromkeys(_names(" ".join(words)) or []))
+
+
+def handle(text: str) -> str | None:
+    """The user name a blog prints as its author ("gizzmo", "by marc", "Autor: gnaddrig",
+    "KleineGrüneMonster"): one word of letters, digits, dots, dashes or underscores after any
+    "by" or "Author:" label, which is not itself a label, a role or a number. For text the markup
+    says is the author, where :func:`name_list`, which wants capitalised names, found none."""
+    words = [w for w in _SPACE.sub(" ", text).strip(" |·•-–—").split() if w not in "|·•-–—"]
+    while len(words) > 1 and words[0].lower().strip(":") in _HANDLE_LEADS:
+        words.pop(0)
+    if len(words) != 1:
+        return None
+    word = words[0].strip(".,;:")
+    if (
+        not _HANDLE.fullmatch(word)
+        or word.isdigit()
+        or word.lower() in _AUTHOR_LABELS
+        or _is_role_word(word)
+    ):
+        return None
+    return word
 
 
 def _co_authors(text: str) -> str:

@@ -286,6 +286,10 @@ def _plain_page(article_top: str = "", after: str = "") -> bytes:
         ('<span class="author">Ursula von der Leyen</span>', ["Ursula von der Leyen"]),
         ('<span class="author">Autor</span>', []),
         ('<span class="author">Follow</span>', []),
+        # a blog's user name, when no name is written as one
+        ('<span class="author vcard"><a href="/author/gizzmo">gizzmo</a></span>', ["gizzmo"]),
+        ('<span class="byline">von KleineGrüneMonster</span>', ["KleineGrüneMonster"]),
+        ('<span class="author-link">| Autor: gnaddrig</span>', ["gnaddrig"]),
         ('<span class="author">Sponsored content</span>', []),
         (
             '<div class="authors"><a href="/author/jd"><img src="/jd.jpg"> Jane Doe</a></div>',
