@@ -897,6 +897,14 @@ def _extract(
 _HIDDEN_PRE = etree.XPath("//pre[@hidden or @aria-hidden='true']")
 
 
+def as_rendered(tree: etree._Element) -> None:
+    """The text of ``tree`` as a browser renders it, before any extraction run reads it: no hidden
+    copy of the article (:func:`drop_hidden_copies`), no line breaks of the source inside
+    paragraphs (:func:`join_wrapped_lines`)."""
+    drop_hidden_copies(tree)
+    join_wrapped_lines(tree)
+
+
 def drop_hidden_copies(tree: etree._Element) -> None:
     """Drop a ``<pre>`` kept hidden (``hidden`` or ``aria-hidden``): sites now put a raw Markdown
     copy of the article there for machines, which the paragraph fallback would read as the
@@ -961,8 +969,7 @@ def _body_text(
     blocks: list[Block] | None = None,
 ) -> str:
     etree.strip_elements(tree, "script", "style", with_tail=False)
-    drop_hidden_copies(tree)
-    join_wrapped_lines(tree)
+    as_rendered(tree)
     if unwrap_layout_tables(tree):
         blocks = None  # tables became blocks: the page's blocks are cut again
     visible = visible_text_length(tree)
@@ -1002,8 +1009,7 @@ def _fallback_text(
     returns a page's menus, however short the first text was.
     """
     second = _load_tree(html_text)
-    drop_hidden_copies(second)
-    join_wrapped_lines(second)
+    as_rendered(second)
     unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)

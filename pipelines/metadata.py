@@ -234,11 +234,7 @@ def _clean_title(title: str, root: etree._Element) -> str:
     if len(parts) > 1:
         # the page's <h1> is one of the title's parts, however short ("Mozilla - Wikipedia"),
         # unless it is a link: the site's logo ("<h1><a href="/">DimidoBlog</a></h1>")
-        headings = {
-            _text(h).casefold(): _text(h)
-            for h in root.iter("h1")
-            if not h.xpath("ancestor-or-self::a|.//a")
-        }
+        headings = {heading.casefold(): heading for heading in _printed_h1s(root)}
         exact = next((headings[p.casefold()] for p in parts if p.casefold() in headings), None)
         if exact:
             return exact
@@ -286,6 +282,11 @@ def _jsonld_title(art: dict, root: etree._Element, og_title: str | None) -> Any:
     return headline
 
 
+def _printed_h1s(root: etree._Element) -> list[str]:
+    """The text of each ``<h1>`` that is not a link (a link is the site's logo)."""
+    return [_text(h) for h in root.iter("h1") if not h.xpath("ancestor-or-self::a|.//a")]
+
+
 def _printed_headline(title: str, root: etree._Element, declared: bool = True) -> str:
     """The headline the page prints in its ``<h1>`` rather than the title its metadata gives.
 
@@ -298,7 +299,7 @@ def _printed_headline(title: str, root: etree._Element, declared: bool = True) -
     site's logo, one under ``_H1_MIN_CHARS`` a label ("Menu"), and a short one sharing few words
     with a declared title a section's name ("Allergies Health Center", "M&A Updates").
     """
-    printed = [_text(h) for h in root.iter("h1") if not h.xpath("ancestor-or-self::a|.//a")]
+    printed = _printed_h1s(root)
     if any(_wraps(heading, title) for heading in printed):
         return title
     headings = [text for text in printed if len(text) >= _H1_MIN_CHARS]
