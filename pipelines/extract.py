@@ -6,7 +6,9 @@ Main text, in order:
 
 1. the page's navigation is read (short link texts, labels of link-dense menu blocks); the site's
    learned template is cut out of the page (:mod:`pipelines.template`); lists and blocks made only
-   of links, and small ``<article>`` teaser cards, are dropped; a tiny first container candidate
+   of links, small ``<article>`` teaser cards, and blocks whose class names them as not the story
+   (author boxes, related stories, newsletter, share and cookie boxes, calls to action) are
+   dropped; a tiny first container candidate
    loses its container markers (structural rules: no labels, any language);
 2. trafilatura, recall-leaning (``favor_recall``, comments excluded, its recovery threshold
    ``MIN_EXTRACTED_SIZE`` raised to 500 characters), and precision-leaning on a copy (the core);
@@ -14,8 +16,8 @@ Main text, in order:
    lead paragraph or a teaser) or is navigation: trafilatura's default run on the unpruned page,
    then its baseline (JSON-LD ``articleBody``, ``<article>``, paragraphs; comment threads cut
    out first, and never one ``<article>`` read as a single run of text), each without the menus
-   printed in it (three or more navigation lines in a row), taken if clearly longer and never if
-   it is mostly navigation;
+   printed in it (three or more navigation lines in a row), taken if clearly longer, never if
+   it is mostly navigation, and never if it leaves out the story the first text found;
 4. section headings trafilatura lost between two paragraphs it kept are put back;
 5. short lines before the core's first line and after its last (labels, tickers, bylines,
    captions, calls to action) are dropped;
@@ -39,6 +41,7 @@ import re
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
@@ -77,6 +80,14 @@ _WRAPPED_TEXT = etree.XPath(
     "and not(ancestor::pre) and not(ancestor::textarea)]"
 )
 _LINK_LIST_MIN_ITEMS = 3
+# Class tokens of blocks that are not the story (prune_named_boilerplate), and the largest share of
+# the page's text such a block may hold (more is a layout class on the story's own wrapper).
+_BOILERPLATE_CLASS = re.compile(
+    r"(?:^|[-_ ])(?:author-?(?:bio|box|info|card|profile|details|about)|about-?(?:the-?)?author"
+    r"|related|newsletter|subscribe|cookie|consent|share|sharing|social|promo|cta)(?:[-_ ]|$)"
+)
+_BOILERPLATE_MAX_SHARE = 0.3
+_BLOCK_ELEMENTS = ("div", "section", "aside", "ul", "ol", "form", "footer")
 _LINK_LIST_DENSITY = 0.8
 # Plain strings: the default "smart" ones each carry a link back to their element, built per node.
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
@@ -87,6 +98,10 @@ _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "500")
 # When even the precision run stays far below the page's text, trafilatura's baseline (JSON-LD
 # articleBody, <article>, or all paragraphs) replaces it if it is this much longer.
 _BASELINE_LONGER_BY = 2.0
+# A fallback text must hold this share of the words of a first text that is a story (one paragraph
+# of _STORY_LINE_CHARS or more): see _holds_story.
+_HOLD_SHARE = 0.5
+_STORY_LINE_CHARS = 150
 # Comment threads and the reply form (trafilatura's XPaths for them), cut before the baseline reads
 # a page; trafilatura's other discard rules (hidden elements) would cut collapsed article sections.
 _COMMENT_XPATHS = (*COMMENTS_XPATH, COMMENTS_DISCARD_XPATH[0])
@@ -427,6 +442,32 @@ def prune_teaser_articles(tree: etree._Element) -> None:
             and art.getparent() is not None
         ):
             art.drop_tree()
+
+
+def prune_named_boilerplate(tree: etree._Element) -> None:
+    """Drop the blocks a page names as not the story: author boxes, related stories, newsletter
+    and subscription boxes, cookie notices, share bars, promotions and calls to action (a class
+    token of ``_BOILERPLATE_CLASS``, on a block element).
+
+    Trafilatura discards blocks by such names itself, but all or none: when anything it would
+    discard holds most of the page (a layout class such as ``hide-bottom-border`` on the wrapper
+    of every block), it keeps them all. Here each block is judged alone: one that holds under
+    ``_BOILERPLATE_MAX_SHARE`` of the page's text and no ``<h1>`` goes. Classes only: ids are often
+    made from a heading ("sharing-with-a-team"), and inline elements are left alone (a code
+    sample's ``hljs-comment``).
+    """
+    body = tree.find("body")
+    if body is None:
+        return
+    total = len("".join(body.text_content().split()))
+    for element in list(body.iter(*_BLOCK_ELEMENTS)):
+        if element.getparent() is None or not _BOILERPLATE_CLASS.search(
+            (element.get("class") or "").lower()
+        ):
+            continue
+        size = len("".join(element.text_content().split()))
+        if size < _BOILERPLATE_MAX_SHARE * total and element.find(".//h1") is None:
+            element.drop_tree()
 
 
 def unmark_small_containers(tree: etree._Element, visible: int) -> None:
@@ -978,6 +1019,7 @@ def _body_text(
         template.strip(tree, blocks)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
+    prune_named_boilerplate(tree)
     unmark_small_containers(tree, visible)
     headings = section_headings(tree)
     # The precision-leaning run reads the same pruned page: the core to trim to.
@@ -1013,15 +1055,41 @@ def _fallback_text(
     unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)
+    prune_named_boilerplate(second)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)
-    if len(other) > _LONGER_BY * len(text) and not _is_navigation(other, navigation):
+    if _better_candidate(other, text, _LONGER_BY, navigation):
         text = other
     base = drop_menus("\n\n".join(_unique_lines(baseline_text(third))), navigation)
-    if len(base) > _BASELINE_LONGER_BY * len(text) and not _is_navigation(base, navigation):
+    if _better_candidate(base, text, _BASELINE_LONGER_BY, navigation):
         text = base
     return text
+
+
+def _better_candidate(
+    candidate: str, text: str, longer_by: float, navigation: frozenset[str]
+) -> bool:
+    """Whether a fallback ``candidate`` replaces ``text``: clearly longer, not mostly navigation,
+    and holding the story ``text`` already found (:func:`_holds_story`)."""
+    return (
+        len(candidate) > longer_by * len(text)
+        and not _is_navigation(candidate, navigation)
+        and _holds_story(candidate, text)
+    )
+
+
+def _holds_story(candidate: str, text: str) -> bool:
+    """Whether ``candidate`` holds at least ``_HOLD_SHARE`` of the words of ``text``, when ``text``
+    is a story (a paragraph of ``_STORY_LINE_CHARS`` or more): a longer text that leaves out the
+    paragraphs already found is another part of the page (a sidebar, the list of other stories),
+    not more of the story. A first text of short lines only (a form, a teaser) holds no story to
+    keep."""
+    if max(map(len, text.split("\n\n")), default=0) < _STORY_LINE_CHARS:
+        return True
+    words = Counter(_WORD.findall(text.casefold()))
+    found = Counter(_WORD.findall(candidate.casefold()))
+    return sum((words & found).values()) >= _HOLD_SHARE * sum(words.values())
 
 
 def baseline_text(tree: etree._Element) -> str:

@@ -15,6 +15,7 @@ from crawler.demo_site.server import DemoSite
 from pipelines.clean import CleanPipeline
 from pipelines.extract import (
     FAVOR_MODES,
+    _better_candidate,
     add_core_lines,
     baseline_text,
     drop_hidden_copies,
@@ -243,3 +244,60 @@ def test_a_hidden_markdown_copy_of_the_article_is_not_read_and_a_code_block_is()
     )
     drop_hidden_copies(page)
     assert [pre.text_content() for pre in page.iter("pre")] == ["pip install x"]
+
+
+def _story_among_named_blocks() -> str:
+    """A page built of blocks that all carry one layout class trafilatura reads as "hide" (so it
+    discards none of its named blocks, lest it discard the story): the story, then an author
+    box, a newsletter box and a related-stories box, each named by its class."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    block = '<div class="block-wrapper hide-bottom-border">{}</div>'
+    return (
+        "<html><head><title>Harbour bridge reopens after repairs</title></head><body>"
+        '<div class="page"><h1>Harbour bridge reopens after repairs</h1>'
+        + block.format(f'<div class="text">{story}</div>')
+        + block.format(
+            '<div class="about-author"><p>Jane Roe has covered the city for the Courier since '
+            "2009 and writes about transport, housing and the port's long quarrel with the "
+            "council.</p></div>"
+        )
+        + block.format(
+            '<div class="newsletter-signup"><p>Get the morning briefing: the day\'s stories from '
+            "the harbour and the city, in your inbox before breakfast, every weekday.</p></div>"
+        )
+        + block.format(
+            '<div class="related-stories"><p>Ferry timetable changes for the summer season, '
+            "with later sailings on Fridays and a new stop at the old customs pier.</p></div>"
+        )
+        + "</div></body></html>"
+    )
+
+
+@pytest.mark.parametrize("favor", FAVOR_MODES)
+def test_blocks_named_as_author_box_newsletter_or_related_stay_out_of_the_body(favor):
+    body = extract_article(_story_among_named_blocks(), URL, favor=favor)["body"]
+    assert all(paragraph in body for paragraph in STORY)
+    for other in ("Jane Roe has covered", "morning briefing", "Ferry timetable"):
+        assert other not in body
+
+
+def test_a_block_named_like_boilerplate_that_holds_the_story_stays():
+    # A theme's class on the story's own wrapper ("social-commerce-post") is not a share bar.
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    page = (
+        "<html><body><h1>Harbour bridge reopens after repairs</h1>"
+        f'<div class="post social-feature">{story}</div></body></html>'
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(paragraph in body for paragraph in STORY)
+
+
+def test_a_longer_fallback_text_that_leaves_the_story_out_does_not_replace_it():
+    story = " ".join(STORY)  # one paragraph: a story, not a form or a list of labels
+    sidebar = "\n\n".join(
+        f"Comment {n} on another story, with a few words of its own." for n in range(30)
+    )
+    assert not _better_candidate(sidebar, story, 1.1, frozenset())
+    # more of the same story is taken, and so is anything in place of a text of short lines only
+    assert _better_candidate(story + "\n\n" + sidebar, story, 1.1, frozenset())
+    assert _better_candidate(sidebar, "Log in\n\nPassword\n\nRegister", 1.1, frozenset())
