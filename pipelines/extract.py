@@ -936,14 +936,32 @@ def _extract(
 
 
 _HIDDEN_PRE = etree.XPath("//pre[@hidden or @aria-hidden='true']")
+_QUOTATION_FIGURES = etree.XPath(
+    "//figure[.//blockquote and not(.//blockquote[re:test(@class, "
+    "'tweet|twitter|instagram|tiktok|facebook|threads|bluesky|mastodon|embed', 'i')])]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 
 
 def as_rendered(tree: etree._Element) -> None:
     """The text of ``tree`` as a browser renders it, before any extraction run reads it: no hidden
     copy of the article (:func:`drop_hidden_copies`), no line breaks of the source inside
-    paragraphs (:func:`join_wrapped_lines`)."""
+    paragraphs (:func:`join_wrapped_lines`), quotations set in a figure kept
+    (:func:`keep_quotation_figures`)."""
     drop_hidden_copies(tree)
     join_wrapped_lines(tree)
+    keep_quotation_figures(tree)
+
+
+def keep_quotation_figures(tree: etree._Element) -> None:
+    """A ``<figure>`` holding a ``<blockquote>`` becomes a plain block, so its text is read.
+
+    HTML sets a quotation with its attribution as ``<figure><blockquote>...</blockquote>
+    <figcaption>name, role</figcaption></figure>``, and pull quotes and experts' quotes come so;
+    trafilatura drops every ``<figure>`` (images). Embedded posts of social networks (a tweet's
+    ``blockquote class="twitter-tweet"``) are another page's text, and stay figures."""
+    for figure in _QUOTATION_FIGURES(tree):
+        figure.tag = "div"
 
 
 def drop_hidden_copies(tree: etree._Element) -> None:

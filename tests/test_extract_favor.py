@@ -301,3 +301,25 @@ def test_a_longer_fallback_text_that_leaves_the_story_out_does_not_replace_it():
     # more of the same story is taken, and so is anything in place of a text of short lines only
     assert _better_candidate(story + "\n\n" + sidebar, story, 1.1, frozenset())
     assert _better_candidate(sidebar, "Log in\n\nPassword\n\nRegister", 1.1, frozenset())
+
+
+def test_a_quotation_set_in_a_figure_is_read_and_an_embedded_post_is_not():
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    quote = (
+        "The joints were worn through; we replaced every one of them rather than patch the deck "
+        "again next winter."
+    )
+    page = (
+        "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
+        f"{story[: story.index('</p>') + 4]}"
+        f"<figure><blockquote><p>{quote}</p></blockquote>"
+        "<figcaption>Maria Lind, chief engineer</figcaption></figure>"
+        f"{story[story.index('</p>') + 4 :]}"
+        '<figure><blockquote class="twitter-tweet"><p>Finally open again! Took the bus across '
+        "this morning and it was quicker than ever.</p>&mdash; A commuter</blockquote></figure>"
+        "</article></body></html>"
+    )
+    body = extract_article(page, URL)["body"]
+    assert quote in body
+    assert all(paragraph in body for paragraph in STORY)
+    assert "Finally open again" not in body
