@@ -936,6 +936,29 @@ def _extract(
 
 
 _HIDDEN_PRE = etree.XPath("//pre[@hidden or @aria-hidden='true']")
+# Elements whose blank lines (two <br> in a row, nothing but whitespace between them) make
+# paragraphs; <p> and the like are left alone (a <p> cannot hold paragraphs).
+_DOUBLE_BREAK_PARENTS = frozenset(
+    (
+        "td",
+        "th",
+        "div",
+        "font",
+        "body",
+        "center",
+        "span",
+        "blockquote",
+        "section",
+        "article",
+        "main",
+    )
+)
+# Elements that end a paragraph where they stand.
+_PARAGRAPH_BREAKERS = (
+    *("address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt", "figure"),
+    *("footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav"),
+    *("ol", "p", "pre", "section", "table", "ul"),
+)
 _QUOTATION_FIGURES = etree.XPath(
     "//figure[.//blockquote and not(.//blockquote[re:test(@class, "
     "'tweet|twitter|instagram|tiktok|facebook|threads|bluesky|mastodon|embed', 'i')])]",
@@ -951,6 +974,109 @@ def as_rendered(tree: etree._Element) -> None:
     drop_hidden_copies(tree)
     join_wrapped_lines(tree)
     keep_quotation_figures(tree)
+
+
+def paragraphs_from_breaks(tree: etree._Element) -> None:
+    """Text that a page sets apart with blank lines (two or more ``<br>`` in a row) becomes
+    paragraphs (``<p>``), as a browser shows it.
+
+    Pages of the 2000s and many forums write a story as one run of text in a table cell or a
+    ``<font>``, paragraphs made by ``<br><br>``. Read as one block, the story, its byline and date
+    line and the links under it ("Printer-friendly version | E-mail this story") are one line, and
+    a table cell with no paragraph is not recognised as the story's column
+    (:func:`unwrap_layout_tables`). Block elements inside the run stay where they are; a single
+    ``<br>`` stays a line break inside its paragraph.
+
+    Run after the site's template is cut out: the template's blocks are the page's own, and a
+    block split into paragraphs would no longer be found.
+    """
+    # innermost first: an element already split holds paragraphs, and ends a paragraph around it
+    split = 0
+    parents = {}  # in document order
+    for br in tree.iter("br"):
+        after = br.getnext()
+        if after is not None and after.tag == "br" and not (br.tail or "").strip():
+            parent = br.getparent()
+            if parent.tag in _DOUBLE_BREAK_PARENTS:
+                parents[parent] = None
+    for parent in reversed(parents):
+        if parent.getparent() is not None:
+            split += _split_at_blank_lines(parent)
+    if split:
+        unwrap_layout_tables(tree)  # a cell now holding paragraphs may be the story's column
+
+
+def _split_at_blank_lines(parent: etree._Element) -> bool:
+    """``parent``'s content as paragraphs, one for each run of it between blank lines; left as it
+    is unless that makes two paragraphs or more (a lone trailing ``<br><br>`` splits nothing)."""
+    items: list = [parent.text] if parent.text else []
+    for child in parent:
+        items.append(child)
+        if child.tail:
+            items.append(child.tail)
+    pieces: list = []  # lists of items (a paragraph's content) and block elements, in order
+    run: list = []
+    k = 0
+    while k < len(items):
+        item = items[k]
+        if _is_break(item):
+            j = k
+            while j < len(items) and (_is_break(items[j]) or _is_blank(items[j])):
+                j += 1
+            if sum(map(_is_break, items[k:j])) >= 2:
+                pieces.append(run)
+                run = []
+            else:
+                run.extend(items[k:j])
+            k = j
+            continue
+        if not isinstance(item, str) and (
+            item.tag in _PARAGRAPH_BREAKERS or item.find(".//p") is not None
+        ):
+            pieces.extend((run, item))
+            run = []
+        else:
+            run.append(item)
+        k += 1
+    pieces.append(run)
+    runs = [piece for piece in pieces if isinstance(piece, list) and _has_content(piece)]
+    if len(runs) < 2:
+        return False
+    parent.text = None
+    for child in list(parent):
+        child.tail = None
+        parent.remove(child)
+    for piece in pieces:
+        if not isinstance(piece, list):
+            parent.append(piece)
+            continue
+        if not _has_content(piece):
+            continue
+        while _is_break(piece[-1]) or _is_blank(piece[-1]):
+            piece.pop()  # a single break that ends the run is no line of its own
+        paragraph = etree.SubElement(parent, "p")
+        last = None
+        for item in piece:
+            if not isinstance(item, str):
+                paragraph.append(item)
+                last = item
+            elif last is None:
+                paragraph.text = (paragraph.text or "") + item
+            else:
+                last.tail = (last.tail or "") + item
+    return True
+
+
+def _is_break(item) -> bool:
+    return not isinstance(item, str) and item.tag == "br"
+
+
+def _is_blank(item) -> bool:
+    return isinstance(item, str) and not item.strip()
+
+
+def _has_content(run: list) -> bool:
+    return any(not (_is_break(item) or _is_blank(item)) for item in run)
 
 
 def keep_quotation_figures(tree: etree._Element) -> None:
@@ -1035,6 +1161,7 @@ def _body_text(
     navigation = navigation_lines(tree)
     if template is not None:
         template.strip(tree, blocks)
+    paragraphs_from_breaks(tree)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
     prune_named_boilerplate(tree)
@@ -1073,6 +1200,7 @@ def _fallback_text(
     unwrap_layout_tables(second)
     if template is not None:
         template.strip(second)
+    paragraphs_from_breaks(second)
     prune_named_boilerplate(second)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)

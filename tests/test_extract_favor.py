@@ -20,6 +20,7 @@ from pipelines.extract import (
     baseline_text,
     drop_hidden_copies,
     extract_article,
+    paragraphs_from_breaks,
     trim_to_core,
 )
 from pipelines.template import SiteTemplate, observation
@@ -323,3 +324,51 @@ def test_a_quotation_set_in_a_figure_is_read_and_an_embedded_post_is_not():
     assert quote in body
     assert all(paragraph in body for paragraph in STORY)
     assert "Finally open again" not in body
+
+
+def _legacy_page_with_breaks() -> bytes:
+    """A 2000s table layout: a menu column, and the story in a ``<font>`` of the other cell, its
+    paragraphs made by ``<br><br>``, the byline and date line above it and utility links under
+    it; no ``<p>`` anywhere, no metadata."""
+    story = "<BR><BR>".join(STORY)
+    menu = "<BR>".join(
+        f'<A href="../{s}/index.htm">{s.title()}</A>'
+        for s in ("home", "business", "sports", "opinion", "weather")
+    )
+    return (
+        "<HTML><HEAD><TITLE>Harbour bridge reopens after repairs - Local - The Valley Herald"
+        '</TITLE><META http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        f"</HEAD><BODY><TABLE width=760><TR><TD width=150 valign=top><FONT size=2>{menu}</FONT>"
+        "</TD><TD valign=top><FONT face=Arial size=4><B>Harbour bridge reopens after repairs</B>"
+        "</FONT><BR><FONT size=2>By John Smith, Staff Writer<BR>Monday, May 6, 2024</FONT>"
+        f"<BR><BR><FONT face=Arial size=2>{story}<BR><BR>"
+        '<A href="print/0506_3.htm">Printer-friendly version</A> | '
+        '<A href="mailto:?subject=story">E-mail this story</A> | '
+        '<A href="index.htm">Back to Local</A></FONT></TD></TR></TABLE>'
+        "<CENTER><FONT size=1>Copyright 2024 The Valley Herald.</FONT></CENTER></BODY></HTML>"
+    ).encode("cp1252")
+
+
+@pytest.mark.parametrize("favor", FAVOR_MODES)
+def test_a_story_whose_paragraphs_are_blank_lines_reads_as_paragraphs_alone(favor):
+    # Read as one run of text, the whole cell came out as one table row: menu, byline, date,
+    # story and utility links on one line that no later step could trim.
+    result = extract_article(_legacy_page_with_breaks(), URL, favor=favor)
+    assert result["body"].split("\n\n") == STORY
+    assert result["authors"] == ["John Smith"]
+    assert result["published"].startswith("2024-05-06")
+
+
+def test_blank_lines_split_only_where_they_make_two_paragraphs():
+    page = load_html(
+        "<html><body><div id='a'>One line<br>and the next.<br><br></div>"
+        "<div id='b'>First.<br><br><b>Second</b> part.<br><br><br>Third.</div></body></html>"
+    )
+    paragraphs_from_breaks(page)
+    lone, split = page.find(".//div[@id='a']"), page.find(".//div[@id='b']")
+    assert lone.find("p") is None and lone.text == "One line"
+    assert [" ".join(p.text_content().split()) for p in split] == [
+        "First.",
+        "Second part.",
+        "Third.",
+    ]
