@@ -444,7 +444,7 @@ def prune_teaser_articles(tree: etree._Element) -> None:
             art.drop_tree()
 
 
-def prune_named_boilerplate(tree: etree._Element) -> None:
+def prune_named_boilerplate(tree: etree._Element, visible: int) -> None:
     """Drop the blocks a page names as not the story: author boxes, related stories, newsletter
     and subscription boxes, cookie notices, share bars, promotions and calls to action (a class
     token of ``_BOILERPLATE_CLASS``, on a block element).
@@ -452,21 +452,17 @@ def prune_named_boilerplate(tree: etree._Element) -> None:
     Trafilatura discards blocks by such names itself, but all or none: when anything it would
     discard holds most of the page (a layout class such as ``hide-bottom-border`` on the wrapper
     of every block), it keeps them all. Here each block is judged alone: one that holds under
-    ``_BOILERPLATE_MAX_SHARE`` of the page's text and no ``<h1>`` goes. Classes only: ids are often
+    ``_BOILERPLATE_MAX_SHARE`` of the page's ``visible`` text and no ``<h1>`` goes. Classes only: ids are often
     made from a heading ("sharing-with-a-team"), and inline elements are left alone (a code
     sample's ``hljs-comment``).
     """
-    body = tree.find("body")
-    if body is None:
-        return
-    total = len("".join(body.text_content().split()))
-    for element in list(body.iter(*_BLOCK_ELEMENTS)):
+    for element in list(tree.iter(*_BLOCK_ELEMENTS)):
         if element.getparent() is None or not _BOILERPLATE_CLASS.search(
             (element.get("class") or "").lower()
         ):
             continue
-        size = len("".join(element.text_content().split()))
-        if size < _BOILERPLATE_MAX_SHARE * total and element.find(".//h1") is None:
+        size = len(" ".join(element.text_content().split()))
+        if size < _BOILERPLATE_MAX_SHARE * visible and element.find(".//h1") is None:
             element.drop_tree()
 
 
@@ -1164,7 +1160,7 @@ def _body_text(
     paragraphs_from_breaks(tree)
     prune_link_lists(tree)
     prune_teaser_articles(tree)
-    prune_named_boilerplate(tree)
+    prune_named_boilerplate(tree, visible)
     unmark_small_containers(tree, visible)
     headings = section_headings(tree)
     # The precision-leaning run reads the same pruned page: the core to trim to.
@@ -1173,7 +1169,7 @@ def _body_text(
     if navigation_share(text, navigation) > _NAV_SHARE:
         text = ""
     if len(text) < _SHORT_SHARE * visible:
-        text = _fallback_text(text, html_text, url, template, navigation)
+        text = _fallback_text(text, html_text, url, template, navigation, visible)
     text = restore_headings(text, headings)
     if favor != "recall":
         text = add_core_lines(text, core)
@@ -1187,6 +1183,7 @@ def _fallback_text(
     url: str,
     template: SiteTemplate | None,
     navigation: frozenset[str],
+    visible: int,
 ) -> str:
     """A longer text when recall-leaning extraction locked onto a small part of a long page (a lead
     paragraph, a teaser) or onto its menus: trafilatura's default run on the page without the
@@ -1201,7 +1198,7 @@ def _fallback_text(
     if template is not None:
         template.strip(second)
     paragraphs_from_breaks(second)
-    prune_named_boilerplate(second)
+    prune_named_boilerplate(second, visible)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)
