@@ -917,7 +917,9 @@ def _extract(
     # the markup said; what they say counts only where the markup said nothing.
     text, above, below = strip_text_metadata(text, lang, url_day)
     said = above | near | below
-    result["authors"] = result["authors"] or list(said.authors) or marked
+    result["authors"] = (
+        result["authors"] or list(said.authors) or marked or meta.get("linked_authors", [])
+    )
     result["published"] = result["published"] or said.published or later_date or url_day
     result["modified"] = result["modified"] or said.modified
     result["body"] = text

@@ -150,6 +150,18 @@ def _types(obj: dict) -> set[str]:
     return {v.lower() for v in values if isinstance(v, str)}
 
 
+def _resolved(value: Any, objects: dict[str, dict]) -> Any:
+    """``value`` with each reference (``{"@id": ...}`` without a name) replaced by the JSON-LD
+    object of that ``@id``, when the page holds it."""
+    items = value if isinstance(value, list) else [value]
+    return [
+        objects.get(v["@id"], v)
+        if isinstance(v, dict) and "name" not in v and isinstance(v.get("@id"), str)
+        else v
+        for v in items
+    ]
+
+
 def _names(value: Any) -> list[str]:
     out: list[str] = []
     for v in value if isinstance(value, list) else [value]:
@@ -395,6 +407,10 @@ _NOT_THE_STORY = frozenset(
 )
 _AUTHOR_MAX_CHARS = 120
 # "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
+# Label words an element marked as the author may print before the name, without a colon.
+_AUTHOR_LABEL_WORDS = frozenset(
+    ("author", "authors", "autor", "autorin", "autoren", "auteur", "auteurs", "autore", "autori")
+)
 _LAST_BY = re.compile(
     r"^.*\b(?:" + "|".join((*BY_WORDS, "de")) + r")\s+(?=\S)", re.IGNORECASE | re.DOTALL
 )
@@ -410,16 +426,23 @@ def markup_authors(root: etree._Element) -> list[str]:
     """
     user = None
     for element in _author_elements(root):
-        text = _SPACE.sub(" ", element.text_content()).strip(" |·•-–—:")
+        # words of two elements are two words ("<span>Author</span>Jane Doe", a screen reader's)
+        text = _SPACE.sub(" ", " ".join(element.itertext())).strip(" |·•-–—:")
         if not text or len(text) > _AUTHOR_MAX_CHARS or _elsewhere(element):
             continue
-        names = parse_byline(text) or _after_label(text) or name_list(text)
+        names = parse_byline(text) or _after_label(text) or name_list(_unlabelled(text))
         if names and all(name_list(name) for name in names):  # "By Sponsored Content": no name
             return names
         if user is None:
             user = handle(text)
     # no name written as a name: a blog's user name ("by marc"), in the first marked element
     return [user] if user else []
+
+
+def _unlabelled(text: str) -> str:
+    # "Author Jane Doe": in an element marked as the author, a label word before the name
+    first, _, rest = text.partition(" ")
+    return rest if rest and first.lower().strip(".:") in _AUTHOR_LABEL_WORDS else text
 
 
 def _after_label(text: str) -> list[str]:
@@ -493,7 +516,15 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
         title = _printed_headline(_site_name_off(_unescaped(title), root), root, declared)
     fields["title"] = _SPACE.sub(" ", title).strip() if title else None
 
+    # Yoast and other graph builders name the author once, as a Person the article points at:
+    # linked_authors, not a field of the result (extract reads it after the printed byline)
+    people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
+    pages = [o for o in objects if "webpage" in _types(o)]
     authors = _names(art.get("author")) or _names(art.get("creator"))
+    # A Person the article only points at is often the site's account that posted the story
+    # ("admin", "sarah-indra"), not its byline: read after the page's printed byline.
+    linked = art.get("author") if articles else pages[0].get("author") if pages else None
+    fields["linked_authors"] = [] if authors else _names(_resolved(linked, people))
     if not authors:
         for n in (
             "author",

@@ -226,7 +226,8 @@ _HANDLE_LEADS = frozenset(BY_WORDS) | _wordset(
 _BY = re.compile(
     r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
     r"testo|tekst|erstellt|"
-    r"geschrieben|verfasst|escrito|écrit|scritto|publicado|publié|pubblicato)\s+)?"
+    r"geschrieben|verfasst|veröffentlicht|gepostet|escrito|écrit|scritto|publicado|publié|"
+    r"pubblicato)\s+)?"
     r"(?:" + "|".join(BY_WORDS) + r")\s*:?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )

@@ -310,3 +310,47 @@ def test_a_label_alone_on_its_line_names_what_the_next_line_is():
     body, above, _ = strip_text_metadata("\n\n".join(lines), "en")
     assert body.split("\n\n") == STORY
     assert above == TextMeta(("Jane Smith",), None, "2019-04-03")
+
+
+# --- authors in markup -------------------------------------------------------------------------
+def _graph_page(byline: str = "") -> bytes:
+    """A WordPress page as Yoast writes it: the article's author a reference to a Person of the
+    page's JSON-LD graph, and optionally a byline the theme prints."""
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "Article",
+                "@id": "https://blog.example.test/mill/#article",
+                "headline": "Old paper mill reopens after a long winter",
+                "author": {"@id": "https://blog.example.test/#/schema/person/1"},
+                "datePublished": "2025-01-10T06:15:00+01:00",
+            },
+            {
+                "@type": "Person",
+                "@id": "https://blog.example.test/#/schema/person/1",
+                "name": "webteam",
+            },
+        ],
+    }
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f'<html><head><script type="application/ld+json">{json.dumps(graph)}</script></head>'
+        f"<body><article><h1>Old paper mill reopens after a long winter</h1>{byline}"
+        f"{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def test_the_person_an_article_points_at_is_its_author_when_nothing_is_printed():
+    result = extract_article(_graph_page(), "https://blog.example.test/mill/")
+    assert result["authors"] == ["webteam"]
+
+
+def test_a_printed_byline_comes_before_the_account_the_graph_points_at():
+    # a screen reader's label glued to the name ("AuthorAndreas Kalt" as one text) is a label
+    byline = (
+        '<span class="byline"><span class="author vcard"><span class="screen-reader-text">'
+        'Author</span><a class="url fn n" href="/author/ak/">Andreas Kalt</a></span></span>'
+    )
+    result = extract_article(_graph_page(byline), "https://blog.example.test/mill/")
+    assert result["authors"] == ["Andreas Kalt"]
