@@ -957,10 +957,9 @@ _PARAGRAPH_BREAKERS = (
     *("footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav"),
     *("ol", "p", "pre", "section", "table", "ul"),
 )
-_QUOTATION_FIGURES = etree.XPath(
-    "//figure[.//blockquote and not(.//blockquote[re:test(@class, "
-    "'tweet|twitter|instagram|tiktok|facebook|threads|bluesky|mastodon|embed', 'i')])]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
+# A blockquote that embeds another site's post (Twitter's, Instagram's ... embed codes).
+_EMBEDDED_POST = re.compile(
+    "tweet|twitter|instagram|tiktok|facebook|threads|bluesky|mastodon|embed", re.IGNORECASE
 )
 
 
@@ -1084,8 +1083,10 @@ def keep_quotation_figures(tree: etree._Element) -> None:
     <figcaption>name, role</figcaption></figure>``, and pull quotes and experts' quotes come so;
     trafilatura drops every ``<figure>`` (images). Embedded posts of social networks (a tweet's
     ``blockquote class="twitter-tweet"``) are another page's text, and stay figures."""
-    for figure in _QUOTATION_FIGURES(tree):
-        figure.tag = "div"
+    for figure in tree.iter("figure"):
+        quotes = figure.findall(".//blockquote")
+        if quotes and not any(_EMBEDDED_POST.search(q.get("class") or "") for q in quotes):
+            figure.tag = "div"
 
 
 def drop_hidden_copies(tree: etree._Element) -> None:
