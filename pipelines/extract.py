@@ -452,9 +452,9 @@ def prune_named_boilerplate(tree: etree._Element, visible: int) -> None:
     Trafilatura discards blocks by such names itself, but all or none: when anything it would
     discard holds most of the page (a layout class such as ``hide-bottom-border`` on the wrapper
     of every block), it keeps them all. Here each block is judged alone: one that holds under
-    ``_BOILERPLATE_MAX_SHARE`` of the page's ``visible`` text and no ``<h1>`` goes. Classes only: ids are often
-    made from a heading ("sharing-with-a-team"), and inline elements are left alone (a code
-    sample's ``hljs-comment``).
+    ``_BOILERPLATE_MAX_SHARE`` of the page's ``visible`` text and no ``<h1>`` goes. Classes only:
+    ids are often made from a heading ("sharing-with-a-team"), and inline elements are left alone
+    (a code sample's ``hljs-comment``).
     """
     for element in list(tree.iter(*_BLOCK_ELEMENTS)):
         if element.getparent() is None or not _BOILERPLATE_CLASS.search(
@@ -987,8 +987,6 @@ def paragraphs_from_breaks(tree: etree._Element) -> None:
     Run after the site's template is cut out: the template's blocks are the page's own, and a
     block split into paragraphs would no longer be found.
     """
-    # innermost first: an element already split holds paragraphs, and ends a paragraph around it
-    split = 0
     parents = {}  # in document order
     for br in tree.iter("br"):
         after = br.getnext()
@@ -996,6 +994,8 @@ def paragraphs_from_breaks(tree: etree._Element) -> None:
             parent = br.getparent()
             if parent.tag in _DOUBLE_BREAK_PARENTS:
                 parents[parent] = None
+    split = 0
+    # innermost first: an element already split holds paragraphs, and ends a paragraph around it
     for parent in reversed(parents):
         if parent.getparent() is not None:
             split += _split_at_blank_lines(parent)

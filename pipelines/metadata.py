@@ -406,11 +406,11 @@ _NOT_THE_STORY = frozenset(
     {"sidebar", "widget", "related", "related-posts", "respond", "secondary", "teaser", "teasers"}
 )
 _AUTHOR_MAX_CHARS = 120
-# "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
 # Label words an element marked as the author may print before the name, without a colon.
 _AUTHOR_LABEL_WORDS = frozenset(
     ("author", "authors", "autor", "autorin", "autoren", "auteur", "auteurs", "autore", "autori")
 )
+# "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
 _LAST_BY = re.compile(
     r"^.*\b(?:" + "|".join((*BY_WORDS, "de")) + r")\s+(?=\S)", re.IGNORECASE | re.DOTALL
 )
