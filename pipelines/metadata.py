@@ -19,7 +19,14 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from pipelines.textmeta import BY_WORDS, handle, name_list, page_lines, parse_byline
+from pipelines.textmeta import (
+    BY_WORDS,
+    handle,
+    name_list,
+    page_lines,
+    parse_byline,
+    unlabelled,
+)
 
 ARTICLE_TYPES = frozenset(
     {
@@ -160,6 +167,15 @@ def _resolved(value: Any, objects: dict[str, dict]) -> Any:
         else v
         for v in items
     ]
+
+
+def _linked_authors(objects: list[dict], art: dict) -> list[str]:
+    """The names of the Persons the article's ``author`` points at by ``@id`` (the page's
+    ``WebPage`` object's, when it has no article object)."""
+    if not art:
+        art = next((o for o in objects if "webpage" in _types(o)), {})
+    people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
+    return _names(_resolved(art.get("author"), people))
 
 
 def _names(value: Any) -> list[str]:
@@ -406,10 +422,6 @@ _NOT_THE_STORY = frozenset(
     {"sidebar", "widget", "related", "related-posts", "respond", "secondary", "teaser", "teasers"}
 )
 _AUTHOR_MAX_CHARS = 120
-# Label words an element marked as the author may print before the name, without a colon.
-_AUTHOR_LABEL_WORDS = frozenset(
-    ("author", "authors", "autor", "autorin", "autoren", "auteur", "auteurs", "autore", "autori")
-)
 # "View all posts by Jane Doe", "Zeige alle Beiträge von Jane Doe": the name follows the last "by".
 _LAST_BY = re.compile(
     r"^.*\b(?:" + "|".join((*BY_WORDS, "de")) + r")\s+(?=\S)", re.IGNORECASE | re.DOTALL
@@ -430,19 +442,13 @@ def markup_authors(root: etree._Element) -> list[str]:
         text = _SPACE.sub(" ", " ".join(element.itertext())).strip(" |·•-–—:")
         if not text or len(text) > _AUTHOR_MAX_CHARS or _elsewhere(element):
             continue
-        names = parse_byline(text) or _after_label(text) or name_list(_unlabelled(text))
+        names = parse_byline(text) or _after_label(text) or name_list(unlabelled(text, by=False))
         if names and all(name_list(name) for name in names):  # "By Sponsored Content": no name
             return names
         if user is None:
             user = handle(text)
     # no name written as a name: a blog's user name ("by marc"), in the first marked element
     return [user] if user else []
-
-
-def _unlabelled(text: str) -> str:
-    # "Author Jane Doe": in an element marked as the author, a label word before the name
-    first, _, rest = text.partition(" ")
-    return rest if rest and first.lower().strip(".:") in _AUTHOR_LABEL_WORDS else text
 
 
 def _after_label(text: str) -> list[str]:
@@ -516,15 +522,11 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
         title = _printed_headline(_site_name_off(_unescaped(title), root), root, declared)
     fields["title"] = _SPACE.sub(" ", title).strip() if title else None
 
-    # Yoast and other graph builders name the author once, as a Person the article points at:
-    # linked_authors, not a field of the result (extract reads it after the printed byline)
-    people = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and o.get("name")}
-    pages = [o for o in objects if "webpage" in _types(o)]
+    # Yoast and other graph builders name the author once, as a Person the article points at. That
+    # is often the site's account that posted the story ("admin"), not its byline: linked_authors
+    # is no field of the result; extract reads it after the page's printed byline.
     authors = _names(art.get("author")) or _names(art.get("creator"))
-    # A Person the article only points at is often the site's account that posted the story
-    # ("admin", "sarah-indra"), not its byline: read after the page's printed byline.
-    linked = art.get("author") if articles else pages[0].get("author") if pages else None
-    fields["linked_authors"] = [] if authors else _names(_resolved(linked, people))
+    fields["linked_authors"] = [] if authors else _linked_authors(objects, art)
     if not authors:
         for n in (
             "author",

@@ -219,10 +219,9 @@ _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 
 # "by" in the languages bylines are written in ("By A", "Von A", "Par A", "Por A", "Door A", "Di A")
 BY_WORDS = ("by", "von", "par", "por", "door", "di")
-# What may stand before a user name: "by", "von", "Autor:", "Posted by".
-_HANDLE_LEADS = frozenset(BY_WORDS) | _wordset(
-    "autor autorin author auteur autore posted written geschrieben verfasst"
-)
+# What an author element may print before the name: "Autor:", and "by", "von", "Posted by".
+_LABEL_LEADS = _wordset("autor autorin autoren author authors auteur auteurs autore autori")
+_BY_LEADS = frozenset(BY_WORDS) | _wordset("posted written geschrieben verfasst")
 _BY = re.compile(
     r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
     r"testo|tekst|erstellt|"
@@ -511,14 +510,24 @@ def name_list(text: str) -> list[str]:
     return list(dict.fromkeys(_names(" ".join(words)) or []))
 
 
+def unlabelled(text: str, *, by: bool = True) -> str:
+    """``text`` without the label words an element marked as the author prints before the name
+    ("Author Jane Doe", and with ``by`` "Posted by: marc"); ``text`` whole when nothing else is
+    left. Without ``by`` for names: :func:`parse_byline` has judged "By ..." already ("By The
+    Currency editors" names no one)."""
+    leads = _LABEL_LEADS | _BY_LEADS if by else _LABEL_LEADS
+    words = _SPACE.sub(" ", text).strip(" |·•-–—").split()
+    while len(words) > 1 and words[0].lower().strip(":") in leads:
+        words.pop(0)
+    return " ".join(words)
+
+
 def handle(text: str) -> str | None:
     """The user name a blog prints as its author ("gizzmo", "by marc", "Autor: gnaddrig",
     "KleineGrüneMonster"): one word of letters, digits, dots, dashes or underscores after any
     "by" or "Author:" label, which is not itself a label, a role or a number. For text the markup
     says is the author, where :func:`name_list`, which wants capitalised names, found none."""
-    words = [w for w in _SPACE.sub(" ", text).strip(" |·•-–—").split() if w not in "|·•-–—"]
-    while len(words) > 1 and words[0].lower().strip(":") in _HANDLE_LEADS:
-        words.pop(0)
+    words = [w for w in unlabelled(text).split() if w not in "|·•-–—"]
     if len(words) != 1:
         return None
     word = words[0].strip(".,;:")
