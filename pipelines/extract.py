@@ -889,6 +889,8 @@ def _extract(
         return empty_result(url, "empty")
     _check(deadline)
     result = empty_result(url, None)
+    # CSS-in-JS prints <style> inside headings and bylines: its rules are no one's words.
+    etree.strip_elements(tree, "style", with_tail=False)
     meta = extract_metadata(tree, url)
     for field in FIELDS:
         if field in meta:

@@ -381,6 +381,22 @@ def test_the_title_is_the_headline_the_page_prints(og_title, h1, title):
     assert result["title"] == (title or h1)
 
 
+def test_style_rules_printed_inside_the_headline_and_byline_are_not_their_words():
+    # CSS-in-JS sites (emotion, styled-components) print a <style> inside the elements it styles.
+    style = "<style>.css-1x{font-size:16px;color:#707070}</style>"
+    page = (
+        _plain_page(article_top=f'<p class="byline">{style}By Jane Doe</p>')
+        .replace(
+            b"<h1>Harbour wall gives way</h1>", f"<h1>{style}Harbour wall gives way</h1>".encode()
+        )
+        .replace(b"<title>Harbour wall gives way</title>", b"<title>The Daily Test</title>")
+    )
+    result = extract_article(page, "https://daily.example.test/t")
+    assert result["title"] == "Harbour wall gives way"
+    assert result["authors"] == ["Jane Doe"]
+    assert "font-size" not in result["body"]
+
+
 @pytest.mark.parametrize(
     ("meta_author", "authors"),
     [
