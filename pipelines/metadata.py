@@ -12,10 +12,11 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -80,6 +81,20 @@ _H1_SHARED = 0.5
 _WORD = re.compile(r"\w+")
 # What separates a site's name from the headline it follows in an <h1> ("Headline | Site").
 _TITLE_BARS = f"{_BARS}-•"
+# Inside a heading, elements that are not the headline's words (see _heading_text).
+_NOT_HEADLINE = frozenset(("time", "small", "style", "script"))
+_SCREEN_READER_ONLY = re.compile(
+    r"(?:^|\s)(?:sr-only|visually-?hidden|screen-reader-text|a11y-hidden|offscreen)(?:\s|$)", re.I
+)
+# UTF-8's lead byte of a two- or three-byte character read as Latin-1/Windows-1252 ("Ã©", "â€™",
+# "Â®"), followed by a continuation byte read the same way.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+# A title's last part is the site's name when it names the site's host ("... | Bridgestone Tires"
+# on tires.bridgestone.com): separators with a space on both sides only ("Wi-Fi" is a word).
+_SECOND_LEVEL = frozenset(("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "gv"))
+_LAST_PART = re.compile(r"^(.{10,}?)\s+[|\-–—·:»›]\s+([^|\-–—·:»›]{2,60})$")
 
 
 # dates -------------------------------------------------------------------------------------
@@ -245,10 +260,50 @@ def _text(el: etree._Element) -> str:
     return _SPACE.sub(" ", el.text_content() or "").strip()
 
 
+def _heading_text(heading: etree._Element) -> str:
+    """What a reader sees as the headline in a heading element: without the date (``<time>``) or
+    the line set small under it (date, section, subtitle) printed inside it, and without the
+    words only screen readers get ("Headline:"; a hidden ": " between kicker and headline stays,
+    as a space)."""
+    hidden = [
+        el for el in heading.iterdescendants() if isinstance(el.tag, str) and _not_headline(el)
+    ]
+    if not hidden:
+        return _text(heading)
+    copy = deepcopy(heading)
+    copy.tail = None
+    for el in list(copy.iterdescendants()):
+        if isinstance(el.tag, str) and _not_headline(el) and el.getparent() is not None:
+            el.tail = " " + (el.tail or "")
+            el.drop_tree()
+    return _text(copy).rstrip(" :") or _text(heading)
+
+
+def _not_headline(el: etree._Element) -> bool:
+    if el.tag in _NOT_HEADLINE:
+        return True
+    return bool(
+        _SCREEN_READER_ONLY.search(el.get("class") or "") and _WORD.search(el.text_content() or "")
+    )
+
+
+def _unmojibake(text: str) -> str:
+    """``text`` read right when the site stored its UTF-8 bytes decoded as Latin-1 or
+    Windows-1252 ("Investorâ\x80\x99s", "Investorâ€™s" for "Investor’s"); else as it is."""
+    if not _MOJIBAKE.search(text):
+        return text
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
+
+
 def _clean_title(title: str, root: etree._Element) -> str:
     """The page title without the site name a ``<title>`` usually appends."""
     for h in root.iter("h1"):
-        heading = _text(h)
+        heading = _heading_text(h)
         if heading and len(heading) > 10 and heading in title:
             return heading
     parts = [
@@ -312,7 +367,7 @@ def _jsonld_title(art: dict, root: etree._Element, og_title: str | None) -> Any:
 
 def _printed_h1s(root: etree._Element) -> list[str]:
     """The text of each ``<h1>`` that is not a link (a link is the site's logo)."""
-    return [_text(h) for h in root.iter("h1") if not h.xpath("ancestor-or-self::a|.//a")]
+    return [_heading_text(h) for h in root.iter("h1") if not h.xpath("ancestor-or-self::a|.//a")]
 
 
 def _printed_headline(title: str, root: etree._Element, declared: bool = True) -> str:
@@ -329,6 +384,13 @@ def _printed_headline(title: str, root: etree._Element, declared: bool = True) -
     """
     printed = _printed_h1s(root)
     if any(_wraps(heading, title) for heading in printed):
+        return title
+    # The title printed as a story's heading under a section's <h1> ("Allergies Health Center"),
+    # unless an <h1> holds every word of it (the headline in full, the title shortened).
+    folded, known = title.casefold(), set(_WORD.findall(title.casefold()))
+    if not any(known <= set(_WORD.findall(h.casefold())) for h in printed) and any(
+        _heading_text(h).casefold() == folded for h in root.iter("h2", "h3")
+    ):
         return title
     headings = [text for text in printed if len(text) >= _H1_MIN_CHARS]
     if not headings:
@@ -362,7 +424,7 @@ def _site_name_off(title: str, root: etree._Element) -> str:
     """A metadata title without the site name or section glued to it, where the page prints its
     headline alone in an ``<h1>``: "Headline › Site", "Site - Headline"."""
     for h in root.iter("h1"):
-        heading = _text(h)
+        heading = _heading_text(h)
         if len(heading) <= 10 or heading == title or 2 * len(heading) < len(title):
             continue  # the headline is the longer part; a short <h1> is the site's logo
         if title.startswith(heading) and _TITLE_SEPARATOR.match(title[len(heading) :]):
@@ -375,6 +437,40 @@ def _site_name_off(title: str, root: etree._Element) -> str:
 def _strip_site_name(title: str, site_name: str) -> str:
     match = re.match(rf"(.+?)\s*[{_SEPARATORS}]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
     return match.group(1).strip() if match and len(match.group(1)) > 10 else title
+
+
+def _strip_host_name(title: str, url: str) -> str:
+    """``title`` without a last part that names the site: "Checklist | Bridgestone Tires" on
+    tires.bridgestone.com, "Tips – Nationwide" on nationwide.com, "... | UC Davis Children's
+    Hospital" on health.ucdavis.edu, "... - BBC News" on bbc.co.uk (the part holds the name the
+    domain is registered under, or its first word starts that name)."""
+    match = _LAST_PART.match(title)
+    name = _domain_name(url) if match else ""
+    if not name:
+        return title
+    words = _WORD.findall(match.group(2).casefold())
+    squashed = "".join(words).replace("_", "")
+    if (name in squashed if len(name) >= 4 else squashed.startswith(name)) or (
+        len(words[0]) >= 4 and name.startswith(words[0])
+    ):
+        return match.group(1).strip()
+    return title
+
+
+def _domain_name(url: str) -> str:
+    """The name a site's domain is registered under: "bridgestone" for tires.bridgestone.com,
+    "bbc" for www.bbc.co.uk, "batterynews" for battery-news.de; "" for an address (127.0.0.1)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    labels = host.split(".")[:-1]
+    if not labels or host.replace(".", "").isdigit():
+        return ""
+    for label in reversed(labels):
+        if label not in _SECOND_LEVEL:
+            return label.replace("-", "")
+    return ""
 
 
 def _date_in_text(root: etree._Element) -> str | None:
@@ -514,7 +610,7 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
         title = m("og:title", "twitter:title", "dc.title")
     declared = bool(title)  # the article's own metadata, not the page's <title>
     if not title:
-        h1 = next((t for t in (_text(h) for h in root.iter("h1")) if t), None)
+        h1 = next((t for t in (_heading_text(h) for h in root.iter("h1")) if t), None)
         page_title = root.find(".//title")
         raw = _text(page_title) if page_title is not None else ""
         title = _clean_title(raw, root) if raw else h1
@@ -610,5 +706,7 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     if fields["title"] and site_name:
         # "Headline - Site" / "Headline | Site" in og:title or <title>: the site is its own field.
         fields["title"] = _strip_site_name(fields["title"], site_name)
+    if fields["title"]:
+        fields["title"] = _strip_host_name(_unmojibake(fields["title"]), url)
     fields["og_type"] = (m("og:type") or "").lower() or None
     return fields

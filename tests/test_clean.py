@@ -398,6 +398,83 @@ def test_style_rules_printed_inside_the_headline_and_byline_are_not_their_words(
 
 
 @pytest.mark.parametrize(
+    ("head", "heading", "url", "title"),
+    [
+        # the date, a small line or words only screen readers get, printed inside the <h1>
+        (
+            "",
+            '<h1><time datetime="2022-02-01">1. Februar 2022</time> Harbour wall gives way</h1>',
+            "",
+            "Harbour wall gives way",
+        ),
+        (
+            "",
+            "<h1>Harbour wall gives way<br><small>02.02.2022 • Region</small></h1>",
+            "",
+            "Harbour wall gives way",
+        ),
+        (
+            "",
+            '<h1><span class="visually-hidden">Headline:</span> Harbour wall gives way</h1>',
+            "",
+            "Harbour wall gives way",
+        ),
+        # a kicker's hidden colon is punctuation, not a word: it stays
+        (
+            "",
+            (
+                '<h1><span>Storm</span><span class="sr-only">: </span><span>Harbour wall gives way'
+                "</span></h1>"
+            ),
+            "",
+            "Storm: Harbour wall gives way",
+        ),
+        # the <title> printed as the story's heading under a section's <h1>
+        (
+            "<title>Harbour wall gives way after the storm</title>",
+            "<h1>Coastal Health Center</h1><h2>Harbour wall gives way after the storm</h2>",
+            "",
+            "Harbour wall gives way after the storm",
+        ),
+        # a title stored as mojibake by the site
+        (
+            '<meta property="og:title" content="Harbour wall gives way at St. Mary\u00e2\u0080\u0099s">',
+            "<h1>Something else entirely</h1>",
+            "",
+            "Harbour wall gives way at St. Mary\u2019s",
+        ),
+        # the last part names the site's host
+        (
+            '<meta property="og:title" content="Harbour wall gives way | Bridgestone Tires">',
+            "",
+            "https://tires.bridgestone.example/a",
+            "Harbour wall gives way",
+        ),
+        (
+            '<meta property="og:title" content="Harbour wall gives way – Daily Planet">',
+            "",
+            "https://www.dailyplanet.example/a",
+            "Harbour wall gives way",
+        ),
+        # ... and not when it names something else
+        (
+            '<meta property="og:title" content="Harbour wall gives way – Daily Planet">',
+            "",
+            "https://news.example/a",
+            "Harbour wall gives way – Daily Planet",
+        ),
+    ],
+)
+def test_the_headline_is_read_without_what_is_printed_around_it(head, heading, url, title):
+    page = (
+        f"<html><head>{head or '<title>The Daily Test</title>'}</head><body><nav><a href='/'>Home"
+        f"</a></nav><article>{heading}{_STORY}</article></body></html>"
+    ).encode()
+    result = extract_article(page, url or "https://daily.example.test/t")
+    assert result["title"] == title
+
+
+@pytest.mark.parametrize(
     ("meta_author", "authors"),
     [
         ("Frank Bueltge - http://bueltge.de", ["Frank Bueltge"]),
