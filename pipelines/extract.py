@@ -35,6 +35,7 @@ and comes back as a skip with its reason.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -861,6 +862,20 @@ def extract_article(
         return empty_result(url, "timeout")
 
 
+def _without_site(names: list[str], site: list[str]) -> list[str]:
+    """The people among ``names``, read where the metadata named only the site: without the
+    site's own name printed beside them ("Brian Truitt USA TODAY"), and of two words or more (what
+    is left of "El Colombiano Contactar", a section's or an agency's short name)."""
+    out = []
+    for name in names:
+        person = name
+        for own in site:
+            person = re.sub(rf"\s*{re.escape(own)}\s*", " ", person, flags=re.IGNORECASE)
+        if len(person.split()) >= 2:
+            out.append(" ".join(person.split()))
+    return out
+
+
 def _check(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise _Timeout
@@ -919,8 +934,17 @@ def _extract(
     # the markup said; what they say counts only where the markup said nothing.
     text, above, below = strip_text_metadata(text, lang, url_day)
     said = above | near | below
+    if site := meta.get("site_authors"):
+        # a byline printed where the metadata named only the site, read without the site's name
+        said = dataclasses.replace(said, authors=tuple(_without_site(list(said.authors), site)))
+        marked = _without_site(marked, site)
+        meta["linked_authors"] = _without_site(meta.get("linked_authors", []), site)
     result["authors"] = (
-        result["authors"] or list(said.authors) or marked or meta.get("linked_authors", [])
+        result["authors"]
+        or list(said.authors)
+        or marked
+        or meta.get("linked_authors", [])
+        or meta.get("site_authors", [])
     )
     result["published"] = result["published"] or said.published or later_date or url_day
     result["modified"] = result["modified"] or said.modified

@@ -223,6 +223,39 @@ def _clean_name(name: str) -> str:
     return name.strip()
 
 
+def _squashed(name: str) -> str:
+    return "".join(_WORD.findall(name.casefold())).replace("_", "")
+
+
+def _name_of(value: Any) -> str | None:
+    return value["name"] if isinstance(value, dict) and isinstance(value.get("name"), str) else None
+
+
+def _organization_names(value: Any) -> list[str]:
+    """The names of the Organizations (NewsMediaOrganization, Corporation ...) in ``value``."""
+    items = value if isinstance(value, list) else [value]
+    return [
+        _clean_name(name)
+        for item in items
+        if isinstance(item, dict)
+        and any("organization" in t or t == "corporation" for t in _types(item))
+        and (name := _name_of(item))
+    ]
+
+
+def _names_site(author: str, own: set[str], url: str) -> bool:
+    """Whether ``author`` is the site's name: one of ``own`` (og:site_name, the publisher) or its
+    domain's name, with or without the domain ending ("tagesschau.de", "Motorsport-Total.com",
+    "El Colombiano" on elcolombiano.com)."""
+    squashed = _squashed(author)
+    if not squashed:
+        return False
+    if squashed in own:
+        return True
+    domain = _domain_name(url)
+    return len(domain) >= 3 and squashed.startswith(domain) and len(squashed) - len(domain) <= 4
+
+
 def _first_url(value: Any) -> str | None:
     for v in value if isinstance(value, list) else [value]:
         if isinstance(v, str) and v.strip():
@@ -703,6 +736,17 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     if not site_name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
         site_name = publisher["name"]
     fields["site_name"] = site_name
+    # An author that is the site itself (its name, its publisher, its domain, an Organization the
+    # article names as author) says nothing a byline would not say better: extract reads it
+    # after the page's printed byline and author elements.
+    own = {_squashed(n) for n in (site_name, m("application-name"), _name_of(publisher)) if n}
+    site_authors = set(_organization_names(art.get("author")))
+    fields["site_authors"] = [
+        a for a in fields["authors"] if a in site_authors or _names_site(a, own, url)
+    ]
+    if fields["site_authors"]:
+        # the rest of such a list is the site's address ("Kirche und Leben, Münster, Germany")
+        fields["site_authors"], fields["authors"] = fields["authors"], []
     if fields["title"] and site_name:
         # "Headline - Site" / "Headline | Site" in og:title or <title>: the site is its own field.
         fields["title"] = _strip_site_name(fields["title"], site_name)

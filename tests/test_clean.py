@@ -474,6 +474,69 @@ def test_the_headline_is_read_without_what_is_printed_around_it(head, heading, u
     assert result["title"] == title
 
 
+_COURIER = (
+    '<meta name="author" content="Coast Courier">'
+    '<meta property="og:site_name" content="Coast Courier">'
+)
+_COURIER_ORG = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": '
+    '"NewsMediaOrganization", "name": "Courier Media"}}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "url", "authors"),
+    [
+        # the metadata names the site (its og:site_name, its domain, an Organization): the
+        # byline printed under the headline names the reporter
+        (
+            _COURIER,
+            "<p>By Jane Doe</p>",
+            "",
+            ["Jane Doe"],
+        ),
+        (
+            '<meta name="author" content="coastcourier.com">',
+            "<p>By Jane Doe</p>",
+            "https://www.coastcourier.com/a",
+            ["Jane Doe"],
+        ),
+        (
+            _COURIER_ORG,
+            '<span class="author">Jane Doe</span>',
+            "",
+            ["Jane Doe"],
+        ),
+        # the site's name printed beside the reporter's is not part of it
+        (
+            _COURIER,
+            '<span class="author">Jane Doe Coast Courier</span>',
+            "",
+            ["Jane Doe"],
+        ),
+        # ... and the site stays the author when the page names no one else
+        (
+            _COURIER,
+            "",
+            "",
+            ["Coast Courier"],
+        ),
+        # a person the metadata names stays, whatever the page prints
+        ('<meta name="author" content="John Roe">', "<p>By Jane Doe</p>", "", ["John Roe"]),
+    ],
+)
+def test_an_author_that_is_the_site_itself_gives_way_to_the_printed_byline(
+    head, byline, url, authors
+):
+    page = (
+        f"<html><head><title>Harbour wall gives way</title>{head}</head><body><article>"
+        f"<h1>Harbour wall gives way</h1>{byline}{_STORY}</article></body></html>"
+    ).encode()
+    result = extract_article(page, url or "https://news.example.test/a")
+    assert result["authors"] == authors
+    assert "Jane Doe" not in result["body"]
+
+
 @pytest.mark.parametrize(
     ("meta_author", "authors"),
     [
