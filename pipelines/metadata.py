@@ -608,7 +608,9 @@ def _elsewhere(element: etree._Element) -> bool:
             return True
         marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower().split()
         if any(m in _NOT_THE_STORY or m.startswith("comment") for m in marks):
-            return True
+            # a wrapper that holds the story's headline is the story's, whatever its name
+            # (WordPress themes that call the content column "sidebar")
+            return ancestor.find(".//h1") is None
     return False
 
 

@@ -220,10 +220,15 @@ _SENTENCE_END = re.compile(r"[^\W\d_]{4,}[.!?]$")
 # "by" in the languages bylines are written in ("By A", "Von A", "Par A", "Por A", "Door A", "Di A")
 BY_WORDS = ("by", "von", "par", "por", "door", "di")
 # What an author element may print before the name: "Autor:", and "by", "von", "Posted by".
-_LABEL_LEADS = _wordset("autor autorin autoren author authors auteur auteurs autore autori")
+_LABEL_LEADS = _wordset(
+    "autor autorin autoren author authors auteur auteurs autore autori interview text texte "
+    "redaktion words reporter"
+)
 _BY_LEADS = frozenset(BY_WORDS) | _wordset("posted written geschrieben verfasst")
 _BY = re.compile(
-    r"^(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
+    r"^(?:(?:ein|eine|an|a|un|una|uno)\s+(?:artikel|beitrag|gastbeitrag|kommentar|article|"
+    r"articolo|artículo|story|post|interview)\s+)?"
+    r"(?:(?:written|posted|submitted|contributed|reported|reporting|story|words|text|texte|texto|"
     r"testo|tekst|erstellt|"
     r"geschrieben|verfasst|veröffentlicht|gepostet|escrito|écrit|scritto|publicado|publié|"
     r"pubblicato)\s+)?"
@@ -233,7 +238,7 @@ _BY = re.compile(
 # "ByDaryl Austin": "By" and the name in two elements with no space between them.
 # "ChecklistsJust": two words of two elements run together, not a name ("McDonald", "MacArthur").
 _GLUED = re.compile(r"(?-i:[a-z]{3}[A-Z])")
-_BY_GLUED = re.compile(r"^By(?P<rest>[A-Z][^\W\d_]*\s.+)$")
+_BY_GLUED = re.compile(r"^By(?P<rest>[A-Z][^\W\d_]*(?:\.[A-Z][^\W\d_]*)*\.?\s.+)$")
 _AUTHOR_LABEL = re.compile(
     r"^(?:authors?|autor(?:in|en|es|a)?|auteurs?|autore|autori|autores|text|texte|texto|testo|"
     r"tekst|redactie)\s*:\s*(?P<rest>.+)$",

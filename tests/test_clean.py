@@ -298,6 +298,8 @@ def _plain_page(article_top: str = "", after: str = "") -> bytes:
         ('<p>par <span class="auteurs">Jeanne Dupont</span>, 21 juin 2018</p>', ["Jeanne Dupont"]),
         # the story's own <aside> in its <article>: a page's sidebar <aside> is skipped
         ('<aside><span itemprop="author">Jane Doe</span> —</aside>', ["Jane Doe"]),
+        ('<p class="author">Interview: Jane Doe</p>', ["Jane Doe"]),
+        ('<span class="author-link">Text: Jane Doe</span>', ["Jane Doe"]),
     ],
 )
 def test_an_author_the_markup_marks_is_read_when_nothing_else_names_one(marked, authors):
@@ -564,6 +566,18 @@ def test_an_author_marked_in_comments_or_a_sidebar_is_not_the_storys():
     )
     result = extract_article(_plain_page(after=elsewhere), "https://daily.example.test/d")
     assert result["authors"] == []
+
+
+def test_a_wrapper_named_sidebar_that_holds_the_headline_is_the_storys():
+    # Some WordPress themes give the content column the id "sidebar".
+    page = (
+        "<html><head><title>Harbour wall gives way</title></head><body><article>"
+        '<div id="sidebar"><header><h1>Harbour wall gives way</h1><div class="entry-meta">'
+        '<span class="author vcard"><a rel="author" href="/author/jd">Jane Doe</a></span></div>'
+        f"</header>{_STORY}</div></article><aside id='secondary'><span class='author'>Sam Sidebar"
+        "</span></aside></body></html>"
+    ).encode()
+    assert extract_article(page, "https://daily.example.test/s")["authors"] == ["Jane Doe"]
 
 
 def test_a_date_only_the_pages_text_gives_is_found_and_a_copyright_year_is_not_a_date():

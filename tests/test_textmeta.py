@@ -182,10 +182,16 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
             ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
         ),
         ("By Jane Smith, with John Doe", ["Jane Smith", "John Doe"]),
+        ("Ein Artikel von Pamela Sladky", ["Pamela Sladky"]),
+        ("An article by Jane Smith", ["Jane Smith"]),
+        # "By" and the name in two inline elements, their words run together
+        ("ByJ.R. Stone", ["J.R. Stone"]),
         # sentences, captions and quotes that merely look like bylines
         ("By the end of the year, the mill will hire again.", []),
         ("By Tuesday, the company had sold out.", []),
         ("By 2030 the town wants a new bridge", []),
+        ("Bystanders said", []),
+        ("An article by the council says so.", []),
         ("Lawrence Yun, Chief Economist", []),
         ("Jane Smith", []),
         ("Eleanor Watson contributed reporting.", []),
