@@ -241,7 +241,7 @@ _GLUED = re.compile(r"(?-i:[a-z]{3}[A-Z])")
 _BY_GLUED = re.compile(r"^By(?P<rest>[A-Z][^\W\d_]*(?:\.[A-Z][^\W\d_]*)*\.?\s.+)$")
 _AUTHOR_LABEL = re.compile(
     r"^(?:authors?|autor(?:in|en|es|a)?|auteurs?|autore|autori|autores|text|texte|texto|testo|"
-    r"tekst|redactie)\s*:\s*(?P<rest>.+)$",
+    r"tekst|redactie|redaktion|redacción|rédaction|redazione)\s*:\s*(?P<rest>.+)$",
     re.IGNORECASE,
 )
 _ROLE_SPLIT = re.compile(r"\s+(?:\||[-–—/·•])\s+|\s*[|·•]\s*")
@@ -251,6 +251,7 @@ _WITH = re.compile(
     r"\s*\(\s*(?:with|avec|mit|con|com|met)\s+(?P<inner>[A-ZÀ-ÖØ-Þ][^()]*?)\s*\)"
     r"|,?\s+(?:with|avec|mit|con|com|met)\s+(?=[A-ZÀ-ÖØ-Þ])"
 )
+_BRACKETED_ROLE = re.compile(r"^(?P<head>[^()]+?)\s*\((?P<role>[^()]+)\)$")
 _PLACE = re.compile(r"\s+(?:in|aus|à|em|uit|from|reporting from)\s+(?=[^\W\d_])")
 # A byline is short: a line longer than this is a sentence that happens to start with "By".
 _BYLINE_MAX_WORDS = 12
@@ -596,7 +597,13 @@ def parse_byline(line: str) -> list[str]:
         return []
     labelled = _BY.match(line) or _AUTHOR_LABEL.match(line) or _BY_GLUED.match(line)
     rest = labelled["rest"] if labelled else line
+    # "By Jane Doe (Staff Writer)": a role in brackets after a labelled name
+    bracketed = _BRACKETED_ROLE.match(rest) if labelled else None
+    if bracketed:
+        rest = bracketed["head"]
     head, *roles = _ROLE_SPLIT.split(rest, maxsplit=1)
+    if bracketed:
+        roles.append(bracketed["role"])
     place = _PLACE.split(head, maxsplit=1)
     if len(place) > 1:
         head, roles = place[0], [place[1], *roles]
@@ -665,7 +672,9 @@ def classify_line(line: str, lang: str | None = None, known: str | None = None) 
             words.pop(0)
         while words and _is_date_word(words[-1]):
             words.pop()
-        text = " ".join(words).strip(" ,;:-–—()[]")
+        text = " ".join(words).strip(" ,;:-–—[]")
+        if text.count("(") != text.count(")"):  # a bracket the date stood in ("(12.03.2021)")
+            text = text.strip(" ()")
         if text:
             segments.append(text)
     if not segments:

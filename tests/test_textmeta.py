@@ -186,11 +186,16 @@ def test_meta_keywords_give_tags_only_when_nothing_better_does():
         ("An article by Jane Smith", ["Jane Smith"]),
         # "By" and the name in two inline elements, their words run together
         ("ByJ.R. Stone", ["J.R. Stone"]),
+        # a role in brackets after a labelled name
+        ("By Jane Doe (Staff Writer)", ["Jane Doe"]),
+        ("Redaktion: Eberhard Fuhr (Pressesprecher des EJW)", ["Eberhard Fuhr"]),
         # sentences, captions and quotes that merely look like bylines
         ("By the end of the year, the mill will hire again.", []),
         ("By Tuesday, the company had sold out.", []),
         ("By 2030 the town wants a new bridge", []),
         ("Bystanders said", []),
+        ("By Jane Doe (who knows why)", []),
+        ("Jane Doe (Staff Writer)", []),
         ("An article by the council says so.", []),
         ("Lawrence Yun, Chief Economist", []),
         ("Jane Smith", []),
