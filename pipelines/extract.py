@@ -929,7 +929,7 @@ def _extract(
     text = _body_text(tree, html_text, url, template, favor, blocks)
     _check(deadline)
     text = _drop_title_line(text, result["title"])
-    text = _drop_trailing_links(text, link_texts)
+    text = _drop_trailing_links(_drop_read_also(text, link_texts), link_texts)
     # Bylines, date lines and utility links at the top or bottom are not article text, whatever
     # the markup said; what they say counts only where the markup said nothing.
     text, above, below = strip_text_metadata(text, lang, url_day)
@@ -1364,6 +1364,38 @@ def _drop_trailing_links(text: str, link_texts: set[str]) -> str:
             break
         lines.pop()
     return "\n\n".join(lines)
+
+
+# A line that points the reader at other stories ("Read also", "Lesen Sie auch", "À lire
+# aussi"), in the languages of the news the crawl meets.
+_READ_ALSO = re.compile(
+    r"(?:read (?:also|more|next)|see also|also read|related(?: (?:articles?|stories|story|posts?|"
+    r"content|coverage|reading))?|more on (?:this|that)(?: (?:story|topic))?|"
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|mehr dazu|zum thema|auch interessant|"
+    r"das könnte sie (?:auch )?interessieren|siehe auch|weiterlesen|"
+    r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|"
+    r"czytaj (?:też|także|również)|leer más|lee también|lea también|leia (?:também|mais)|"
+    r"leggi anche|vedi anche|lees ook|zie ook|läs också|læs også|les også)\s*:?",
+    re.IGNORECASE,
+)
+
+
+def _drop_read_also(text: str, link_texts: set[str]) -> str:
+    """The text without a "Read also" label alone on its line and the links to other stories
+    under it (each line a link's whole text): the list it introduced, when the page's link lists
+    are gone already, leaves the label behind among the story's paragraphs."""
+    lines = text.split("\n\n")
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        if _READ_ALSO.fullmatch(lines[k].strip()):
+            k += 1
+            while k < len(lines) and lines[k].strip() in link_texts:
+                k += 1
+            continue
+        out.append(lines[k])
+        k += 1
+    return "\n\n".join(out)
 
 
 _TITLE_WITHIN = 3  # lines at the top of the text where the headline may stand

@@ -580,6 +580,22 @@ def test_a_wrapper_named_sidebar_that_holds_the_headline_is_the_storys():
     assert extract_article(page, "https://daily.example.test/s")["authors"] == ["Jane Doe"]
 
 
+@pytest.mark.parametrize("label", ["Lesen Sie auch:", "Read also", "À lire aussi :", "Related"])
+def test_a_read_also_label_and_its_links_among_the_paragraphs_are_not_body(label):
+    other = "Council approves the new lighthouse budget after long debate"
+    page = _plain_page(
+        article_top=(
+            "<p>The storm broke the harbour wall on Tuesday night, the council said.</p>"
+            f"<p>{label}</p><p><a href='/other'>{other}</a></p>"
+        )
+    )
+    body = extract_article(page, "https://daily.example.test/r")["body"]
+    assert label.strip(" :") not in body
+    assert other not in body
+    assert "The storm broke the harbour wall" in body
+    assert "Paragraph 1 of the story" in body
+
+
 def test_a_date_only_the_pages_text_gives_is_found_and_a_copyright_year_is_not_a_date():
     dated = _plain_page(after="<div class='info'>Last changed: 14.03.2019, 10:12</div>")
     assert extract_article(dated, "https://daily.example.test/e")["published"] == "2019-03-14"
