@@ -333,11 +333,32 @@ def _unmojibake(text: str) -> str:
     return text
 
 
+def _links_home(heading: etree._Element) -> bool:
+    """Whether a heading is the site's logo: a link to its home page ("/", an archive's copy of
+    the site's root)."""
+    for a in heading.iter("a"):
+        href = (a.get("href") or "").strip()
+        href = href[href.rfind("http") :] if "http" in href else href  # web.archive.org/web/.../
+        try:
+            path = urlsplit(href).path
+        except ValueError:
+            continue
+        if (
+            path in ("", "/", "/index.html", "/index.php", "/index.htm")
+            and not urlsplit(href).query
+        ):
+            return True
+    return False
+
+
 def _clean_title(title: str, root: etree._Element) -> str:
     """The page title without the site name a ``<title>`` usually appends."""
+    logos = set()
     for h in root.iter("h1"):
         heading = _heading_text(h)
-        if heading and len(heading) > 10 and heading in title:
+        if _links_home(h):
+            logos.add(heading.casefold())
+        elif heading and len(heading) > 10 and heading in title:
             return heading
     parts = [
         p.strip()
@@ -347,6 +368,11 @@ def _clean_title(title: str, root: etree._Element) -> str:
         )
         if p.strip()
     ]
+    # the site's name, as its logo prints it, is not the headline
+    headline_parts = [p for p in parts if p.casefold() not in logos]
+    if len(headline_parts) == 1 and len(parts) > 1:
+        return headline_parts[0]
+    parts = headline_parts or parts
     if len(parts) > 1:
         # the page's <h1> is one of the title's parts, however short ("Mozilla - Wikipedia"),
         # unless it is a link: the site's logo ("<h1><a href="/">DimidoBlog</a></h1>")
@@ -649,8 +675,16 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
         page_title = root.find(".//title")
         raw = _text(page_title) if page_title is not None else ""
         title = _clean_title(raw, root) if raw else h1
+    publisher = art.get("publisher")
+    site_name = m("og:site_name", "application-name")
+    if not site_name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        site_name = publisher["name"]
     if title:
-        title = _printed_headline(_site_name_off(_unescaped(title), root), root, declared)
+        title = _site_name_off(_unescaped(title), root)
+        if site_name:
+            # off before the printed headline is looked for: the page may print the rest
+            title = _strip_site_name(title, site_name)
+        title = _printed_headline(title, root, declared)
     fields["title"] = _SPACE.sub(" ", title).strip() if title else None
 
     # Yoast and other graph builders name the author once, as a Person the article points at. That
@@ -733,10 +767,6 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     image = _first_url(art.get("image")) or m("og:image", "og:image:url", "twitter:image")
     fields["image"] = urljoin(url, image) if image else None
 
-    publisher = art.get("publisher")
-    site_name = m("og:site_name", "application-name")
-    if not site_name and isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-        site_name = publisher["name"]
     fields["site_name"] = site_name
     # An author that is the site itself (its name, its publisher, its domain, an Organization the
     # article names as author) says nothing a byline would not say better: extract reads it

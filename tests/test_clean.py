@@ -400,6 +400,32 @@ def test_style_rules_printed_inside_the_headline_and_byline_are_not_their_words(
 
 
 @pytest.mark.parametrize(
+    "title_tag",
+    [
+        "Four Years Remaining &raquo; Blog Archive &raquo; Interning of Small Integers",
+        "Interning of Small Integers | Four Years Remaining",
+    ],
+)
+@pytest.mark.parametrize(
+    "home",
+    [
+        "/",
+        "https://fouryears.example/",
+        "https://web.archive.org/web/20191021/http://fouryears.example/",
+    ],
+)
+def test_a_blogs_logo_heading_is_not_the_post_title(title_tag, home):
+    # 2010s blog themes: the blog's name is the <h1> (a link home), the post's title an <h2>.
+    page = (
+        f"<html><head><title>{title_tag}</title></head><body><h1><a href='{home}'>Four Years "
+        "Remaining</a></h1><div class='post'><h2><a href='/2019/10/21/interning/'>Interning of "
+        f"Small Integers</a></h2>{_STORY}</div></body></html>"
+    ).encode()
+    result = extract_article(page, "https://fouryears.example/2019/10/21/interning/")
+    assert result["title"] == "Interning of Small Integers"
+
+
+@pytest.mark.parametrize(
     ("head", "heading", "url", "title"),
     [
         # the date, a small line or words only screen readers get, printed inside the <h1>
