@@ -209,7 +209,9 @@ def _names(value: Any) -> list[str]:
 
 _URL_OR_MAIL = re.compile(r"\S*(?:://|www\.|@|\[at\])\S*")
 _LEADING_BY = re.compile(rf"^(?:{'|'.join(BY_WORDS)})\s+(?=[A-ZÀ-Þ])", re.IGNORECASE)
-_AGENCY_OR_DEGREE = re.compile(r"[A-Z]{2,5}|(?:[A-Za-z]{1,2}\.){1,3}")
+_AGENCY_OR_DEGREE = re.compile(
+    r"[A-Z]{2,5}|(?:[A-Za-z]{1,2}\.){1,3}|PhD|DPhil|MPhil|MSc|BSc|EdD|PsyD|PharmD|DrPH|MSed"
+)
 
 
 def _clean_name(name: str) -> str:

@@ -573,6 +573,7 @@ def test_an_author_that_is_the_site_itself_gives_way_to_the_printed_byline(
         ("Tatyana Turner.", ["Tatyana Turner"]),
         ("Rob Picheta, CNN", ["Rob Picheta"]),
         ("Jillian Kubala, MS, RD", ["Jillian Kubala"]),
+        ("Grant Tinsley, PhD", ["Grant Tinsley"]),
         ("John Smith Jr.", ["John Smith Jr."]),
         ("AFP", ["AFP"]),
     ],
