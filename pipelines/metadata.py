@@ -197,9 +197,10 @@ def _names(value: Any) -> list[str]:
     out: list[str] = []
     for v in value if isinstance(value, list) else [value]:
         if isinstance(v, str):
+            v = _unescaped(v)  # noqa: PLW2901 - "O&#039;Donnell" is one name, not "O" and "#039;"
             out.extend(p.strip() for p in re.split(r"\s*(?:,|\band\b|&)\s*", v) if p.strip())
         elif isinstance(v, dict) and isinstance(v.get("name"), str):
-            out.append(v["name"].strip())
+            out.append(_unescaped(v["name"]).strip())
     names = [name for n in out if (name := _clean_name(n))]
     if len(names) > 1:
         # "Rob Picheta, CNN", "Jane Doe, Ph.D.": an agency or a degree beside a person's name
@@ -207,6 +208,10 @@ def _names(value: Any) -> list[str]:
     return names
 
 
+# What CMSs fill an empty author field with.
+_NO_AUTHOR = frozenset(("no author", "unknown", "anonymous", "n/a", "none", "null", "admin"))
+# An account's login ("edilson.la.rosa", "jane_doe"), not the name a byline prints.
+_USER_HANDLE = re.compile(r"[a-z0-9]+(?:[._][a-z0-9]+)+")
 _URL_OR_MAIL = re.compile(r"\S*(?:://|www\.|@|\[at\])\S*")
 _LEADING_BY = re.compile(rf"^(?:{'|'.join(BY_WORDS)})\s+(?=[A-ZÀ-Þ])", re.IGNORECASE)
 _AGENCY_OR_DEGREE = re.compile(
@@ -708,7 +713,9 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
                 break
     fields["authors"] = list(
         dict.fromkeys(
-            re.sub(r"^(?:by|par|von|por|di)\s+", "", a, flags=re.IGNORECASE) for a in authors
+            re.sub(r"^(?:by|par|von|por|di)\s+", "", a, flags=re.IGNORECASE)
+            for a in authors
+            if a.casefold() not in _NO_AUTHOR
         )
     )
 
@@ -776,7 +783,9 @@ def extract_metadata(root: etree._Element, url: str) -> dict[str, Any]:
     own = {_squashed(n) for n in (site_name, m("application-name"), _name_of(publisher)) if n}
     site_authors = set(_organization_names(art.get("author")))
     fields["site_authors"] = [
-        a for a in fields["authors"] if a in site_authors or _names_site(a, own, url)
+        a
+        for a in fields["authors"]
+        if a in site_authors or _names_site(a, own, url) or _USER_HANDLE.fullmatch(a)
     ]
     if fields["site_authors"]:
         # the rest of such a list is the site's address ("Kirche und Leben, Münster, Germany")

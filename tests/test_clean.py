@@ -542,6 +542,8 @@ _COURIER_ORG = (
             "",
             ["Jane Doe"],
         ),
+        # an account's login gives way to the printed name too
+        ('<meta name="author" content="jane.doe">', "<p>By Jane Doe</p>", "", ["Jane Doe"]),
         # ... and the site stays the author when the page names no one else
         (
             _COURIER,
@@ -574,6 +576,9 @@ def test_an_author_that_is_the_site_itself_gives_way_to_the_printed_byline(
         ("Rob Picheta, CNN", ["Rob Picheta"]),
         ("Jillian Kubala, MS, RD", ["Jillian Kubala"]),
         ("Grant Tinsley, PhD", ["Grant Tinsley"]),
+        ("Lindsey O&amp;#039;Donnell", ["Lindsey O'Donnell"]),
+        ("No Author", []),
+        ("admin", []),
         ("John Smith Jr.", ["John Smith Jr."]),
         ("AFP", ["AFP"]),
     ],
