@@ -267,6 +267,14 @@ _STORY = "".join(
 )
 
 
+def _article_page(head: str, top: str) -> bytes:
+    """A page whose <head> and the start of whose <article> (headline, byline) a test chooses."""
+    return (
+        f"<html><head>{head}</head><body><nav><a href='/'>Home</a></nav><article>{top}{_STORY}"
+        "</article></body></html>"
+    ).encode()
+
+
 def _plain_page(article_top: str = "", after: str = "") -> bytes:
     # No JSON-LD, no author or date <meta>, no byline line under the headline.
     return (
@@ -494,10 +502,7 @@ def test_a_blogs_logo_heading_is_not_the_post_title(title_tag, home):
     ],
 )
 def test_the_headline_is_read_without_what_is_printed_around_it(head, heading, url, title):
-    page = (
-        f"<html><head>{head or '<title>The Daily Test</title>'}</head><body><nav><a href='/'>Home"
-        f"</a></nav><article>{heading}{_STORY}</article></body></html>"
-    ).encode()
+    page = _article_page(head or "<title>The Daily Test</title>", heading)
     result = extract_article(page, url or "https://daily.example.test/t")
     assert result["title"] == title
 
@@ -558,10 +563,9 @@ _COURIER_ORG = (
 def test_an_author_that_is_the_site_itself_gives_way_to_the_printed_byline(
     head, byline, url, authors
 ):
-    page = (
-        f"<html><head><title>Harbour wall gives way</title>{head}</head><body><article>"
-        f"<h1>Harbour wall gives way</h1>{byline}{_STORY}</article></body></html>"
-    ).encode()
+    page = _article_page(
+        f"<title>Harbour wall gives way</title>{head}", f"<h1>Harbour wall gives way</h1>{byline}"
+    )
     result = extract_article(page, url or "https://news.example.test/a")
     assert result["authors"] == authors
     assert "Jane Doe" not in result["body"]
