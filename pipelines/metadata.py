@@ -89,7 +89,9 @@ _SCREEN_READER_ONLY = re.compile(
 # UTF-8's lead byte of a two- or three-byte character read as Latin-1/Windows-1252 ("Ã©", "â€™",
 # "Â®"), followed by a continuation byte read the same way.
 _MOJIBAKE = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+    "[\u00c2-\u00f4]"
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
 # A title's last part is the site's name when it names the site's host ("... | Bridgestone Tires"
 # on tires.bridgestone.com): separators with a space on both sides only ("Wi-Fi" is a word).
@@ -305,10 +307,7 @@ def _heading_text(heading: etree._Element) -> str:
     the line set small under it (date, section, subtitle) printed inside it, and without the
     words only screen readers get ("Headline:"; a hidden ": " between kicker and headline stays,
     as a space)."""
-    hidden = [
-        el for el in heading.iterdescendants() if isinstance(el.tag, str) and _not_headline(el)
-    ]
-    if not hidden:
+    if not any(isinstance(el.tag, str) and _not_headline(el) for el in heading.iterdescendants()):
         return _text(heading)
     copy = deepcopy(heading)
     copy.tail = None
@@ -640,10 +639,12 @@ def _elsewhere(element: etree._Element) -> bool:
         ):
             return True
         marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower().split()
-        if any(m in _NOT_THE_STORY or m.startswith("comment") for m in marks):
+        if any(m in _NOT_THE_STORY or m.startswith("comment") for m in marks) and (
             # a wrapper that holds the story's headline is the story's, whatever its name
             # (WordPress themes that call the content column "sidebar")
-            return ancestor.find(".//h1") is None
+            ancestor.find(".//h1") is None
+        ):
+            return True
     return False
 
 
