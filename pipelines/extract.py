@@ -1380,6 +1380,9 @@ _READ_ALSO = re.compile(
 )
 
 
+_READ_ALSO_MAX_CHARS = 40
+
+
 def _drop_read_also(text: str, link_texts: set[str]) -> str:
     """The text without a "Read also" label alone on its line and the links to other stories
     under it (each line a link's whole text): the list it introduced, when the page's link lists
@@ -1388,7 +1391,7 @@ def _drop_read_also(text: str, link_texts: set[str]) -> str:
     out: list[str] = []
     k = 0
     while k < len(lines):
-        if _READ_ALSO.fullmatch(lines[k].strip()):
+        if len(lines[k]) <= _READ_ALSO_MAX_CHARS and _READ_ALSO.fullmatch(lines[k].strip()):
             k += 1
             while k < len(lines) and lines[k].strip() in link_texts:
                 k += 1

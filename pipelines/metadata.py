@@ -500,8 +500,16 @@ def _site_name_off(title: str, root: etree._Element) -> str:
 
 
 def _strip_site_name(title: str, site_name: str) -> str:
-    match = re.match(rf"(.+?)\s*[{_SEPARATORS}]\s*" + re.escape(site_name.strip()) + r"\s*$", title)
-    return match.group(1).strip() if match and len(match.group(1)) > 10 else title
+    """``title`` without "| Site" at its end (string work: a pattern per site name would be
+    compiled for every page of every site)."""
+    site, stripped = site_name.strip(), title.rstrip()
+    if not site or not stripped.endswith(site):
+        return title
+    head = stripped[: -len(site)].rstrip()
+    if not head or head[-1] not in _SEPARATORS:
+        return title
+    head = head[:-1].strip()
+    return head if len(head) > 10 else title
 
 
 def _strip_host_name(title: str, url: str) -> str:
