@@ -346,13 +346,10 @@ def _links_home(heading: etree._Element) -> bool:
         href = (a.get("href") or "").strip()
         href = href[href.rfind("http") :] if "http" in href else href  # web.archive.org/web/.../
         try:
-            path = urlsplit(href).path
+            parts = urlsplit(href)
         except ValueError:
             continue
-        if (
-            path in ("", "/", "/index.html", "/index.php", "/index.htm")
-            and not urlsplit(href).query
-        ):
+        if parts.path in ("", "/", "/index.html", "/index.php", "/index.htm") and not parts.query:
             return True
     return False
 
@@ -460,7 +457,6 @@ def _printed_headline(title: str, root: etree._Element, declared: bool = True) -
     headings = [text for text in printed if len(text) >= _H1_MIN_CHARS]
     if not headings:
         return title
-    known = set(_WORD.findall(title.casefold()))
     best, share = None, 0.0
     for heading in headings:
         words = set(_WORD.findall(heading.casefold()))
@@ -522,7 +518,7 @@ def _strip_host_name(title: str, url: str) -> str:
     if not name:
         return title
     words = _WORD.findall(match.group(2).casefold())
-    squashed = "".join(words).replace("_", "")
+    squashed = _squashed(match.group(2))
     if (name in squashed if len(name) >= 4 else squashed.startswith(name)) or (
         len(words[0]) >= 4 and name.startswith(words[0])
     ):
