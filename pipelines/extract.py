@@ -42,7 +42,7 @@ import re
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
@@ -307,6 +307,8 @@ _DUP_PARAGRAPH_CHARS = 100
 _SHORT_SHARE = 0.3
 _LONGER_BY = 1.1
 _TEASER_SHARE = 0.1
+# Sibling <article>s inside the main one that together hold this share of it are its entries.
+_ITEMS_SHARE = 0.5
 # A first container under trafilatura's own minimum text (MIN_EXTRACTED_SIZE) holding under a fifth
 # of the page's text is not the article; at most this many are unmarked in turn.
 _MIN_CONTAINER_CHARS = _CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
@@ -428,7 +430,9 @@ def prune_teaser_articles(tree: etree._Element) -> None:
     Trafilatura takes the first ``<article>`` it meets as the main container; on a page whose first
     ``<article>`` is a related-story card it then falls back to loose paragraphs. A structural rule:
     among several ``<article>`` elements, one holding under a tenth of the largest one's text and
-    not containing it is a card (cards nested inside the main one included).
+    not containing it is a card (cards nested inside the main one included), unless it is one of
+    the entries of a list article: sibling ``<article>`` elements inside the main one that together
+    hold ``_ITEMS_SHARE`` of its text (a ranked guide's products, a restaurant list).
     """
     articles = list(tree.iter("article"))
     if len(articles) < 2:
@@ -436,6 +440,13 @@ def prune_teaser_articles(tree: etree._Element) -> None:
     sizes = {a: len(_SPACE.sub("", a.text_content() or "")) for a in articles}
     main = max(articles, key=sizes.get)
     keep = set(main.iterancestors()) | {main}
+    siblings: dict[etree._Element, list[etree._Element]] = defaultdict(list)
+    for art in articles:
+        if art is not main and main in art.iterancestors():
+            siblings[art.getparent()].append(art)
+    for group in siblings.values():
+        if len(group) >= 2 and sum(sizes[a] for a in group) >= _ITEMS_SHARE * sizes[main]:
+            keep.update(group)
     for art in articles:
         if (
             art not in keep
@@ -465,6 +476,30 @@ def prune_named_boilerplate(tree: etree._Element, visible: int) -> None:
         size = len(" ".join(element.text_content().split()))
         if size < _BOILERPLATE_MAX_SHARE * visible and element.find(".//h1") is None:
             element.drop_tree()
+
+
+_NAMED_FOOTER = etree.XPath(
+    "//body//*[contains(translate(@class, 'FOOTER', 'footer'), 'footer')"
+    " or contains(translate(@id, 'FOOTER', 'footer'), 'footer')]"
+)
+# A block named a footer that holds this share of the page's text is the story's wrapper.
+_FOOTER_STORY_SHARE = 0.5
+
+
+def unmark_story_footers(tree: etree._Element, visible: int) -> None:
+    """Take a footer's name off a block that holds most of the page's text.
+
+    Trafilatura (its main run and its baseline alike) drops every block whose class or id
+    says ``footer``; a layout that puts the story's list of entries in a "page-footer" below
+    the introduction (a restaurant guide, a ranked list) then loses all of it. A footer holds
+    links and a few lines, not most of what a reader sees: a block named so that holds
+    ``_FOOTER_STORY_SHARE`` of the page's ``visible`` text keeps its text and loses the name.
+    """
+    for element in _NAMED_FOOTER(tree):
+        size = len(" ".join(element.text_content().split()))
+        if size >= _FOOTER_STORY_SHARE * visible:
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
 
 
 def unmark_small_containers(tree: etree._Element, visible: int) -> None:
@@ -1191,6 +1226,7 @@ def _body_text(
     prune_teaser_articles(tree)
     prune_named_boilerplate(tree, visible)
     unmark_small_containers(tree, visible)
+    unmark_story_footers(tree, visible)
     headings = section_headings(tree)
     # The precision-leaning run reads the same pruned page: the core to trim to.
     core = "" if favor == "recall" else main_text(tree, url, lean="precision")
@@ -1228,6 +1264,7 @@ def _fallback_text(
         template.strip(second)
     paragraphs_from_breaks(second)
     prune_named_boilerplate(second, visible)
+    unmark_story_footers(second, visible)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)

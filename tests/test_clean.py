@@ -1211,3 +1211,72 @@ def test_paragraphs_the_source_wraps_at_80_columns_come_out_whole():
     body = extract_article(page.encode(), "https://daily.example.test/w")["body"]
     joined = " ".join(wrapped.split())
     assert body.split("\n\n")[:5] == [f"Part {n}. {joined}" for n in range(1, 6)]
+
+
+def test_the_entries_of_a_list_article_built_as_nested_articles_are_body():
+    # A ranked guide prints each entry as an <article> inside the story's own: each entry is under
+    # a tenth of the whole (the size of a teaser card), but together they are most of it.
+    intro = [
+        f"Part {k} of the introduction: we rode each of these scooters to work for a month, over "
+        "hills and in the rain, and timed the range of each on the same loop before ranking them."
+        for k in range(1, 6)
+    ]
+    names = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fig", "Gorse", "Hazel", "Ivy", "Juniper"]
+    names += ["Kale", "Larch"]
+    entries = [
+        f"The {name} kept its speed on hill number {n} of the loop and its brakes stopped it short "
+        "on wet roads; it is a good choice for riders who commute every day."
+        for n, name in enumerate(names, start=1)
+    ]
+    page = (
+        "<html><head><title>Best scooters</title></head><body><article class='guide'>"
+        "<h1>Best scooters for commuting</h1>"
+        + "".join(f"<p>{p}</p>" for p in intro)
+        + "<div class='entries'>"
+        + "".join(
+            f"<article class='entry'><h3>Scooter {name}</h3><p>{e}</p></article>"
+            for name, e in zip(names, entries, strict=True)
+        )
+        + "</div></article></body></html>"
+    )
+    body = extract_article(page, "http://news.example.test/best-scooters")["body"]
+    assert [e for e in entries if e not in body] == []
+    assert [p for p in intro if p not in body] == []
+
+
+def test_a_block_named_footer_that_holds_most_of_the_page_is_body():
+    # Trafilatura drops every block whose class says "footer": a guide that prints its entries in a
+    # "page-footer" below a short introduction lost all of them. The site's footer still goes.
+    intro = [
+        (
+            "The inspectors named the restaurants of the city this week, and for the first time "
+            "in years the list grew in every part of town, from the harbour to the hills above."
+        ),
+        (
+            "Below is each of them that takes bookings, with what the inspectors said of its "
+            "cooking and of its room, and a word from us on when to go and what to order."
+        ),
+    ]
+    names = ["Alder House", "Birch Hall", "Cedar Room", "Dogwood", "Elm Table", "Fig Tree"]
+    names += ["Gorse", "Hazel", "Ivy Bar", "Juniper", "Kale & Co", "Larch"]
+    entries = [
+        f"{name} serves its menu in a small room on street number {n}, and the inspectors praised "
+        "its cooking; book a week ahead for a table at the weekend."
+        for n, name in enumerate(names, start=1)
+    ]
+    page = (
+        "<html><head><title>The guide</title></head><body><div class='page'>"
+        "<h1>The inspectors' guide</h1><div class='page-body'>"
+        + "".join(f"<p>{p}</p>" for p in intro)
+        + "</div><div class='page-footer'>"
+        + "".join(
+            f"<div class='venue'><h3>{name}</h3><p class='where'>Bib | Harbour</p><p>{e}</p></div>"
+            for name, e in zip(names, entries, strict=True)
+        )
+        + "</div></div><footer class='site-footer'><p>About us</p><p>© 2025 The Guide</p>"
+        "</footer></body></html>"
+    )
+    body = extract_article(page, "http://news.example.test/guide")["body"]
+    assert [e for e in entries if e not in body] == []
+    assert [p for p in intro if p not in body] == []
+    assert "About us" not in body and "2025 The Guide" not in body
