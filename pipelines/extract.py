@@ -300,8 +300,13 @@ def _load_tree(text: str) -> etree._Element | None:
     return None if tree is None else adopt_trailing_content(tree)
 
 
+# Lines of _DUP_MIN_CHARS or more met again are copies (see _unique_lines) when _COPY_RUN of them
+# follow one another (or as many as _COPY_SHARE of the lines before them), or when a line's first
+# print is at most _COPY_NEAR such lines back.
 _DUP_MIN_CHARS = 20
-_DUP_PARAGRAPH_CHARS = 100
+_COPY_RUN = 8
+_COPY_SHARE = 0.5
+_COPY_NEAR = 2
 # Recall-leaning extraction sometimes locks onto one small block of a long page; when its text is
 # under this share of the page's visible text, the precision-leaning run gets a say.
 _SHORT_SHARE = 0.3
@@ -798,12 +803,14 @@ def _unique_lines(text: str) -> list[str]:
     """The non-empty lines of ``text``, stripped, without the copies of the article a page prints
     more than once.
 
-    Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab).
-    A line of ``_DUP_MIN_CHARS`` or more met again is such a copy when it is a paragraph
-    (``_DUP_PARAGRAPH_CHARS`` or more: an article does not say the same paragraph twice) or when
-    the line of that length next to it is met again too (a copied block). A label the article
-    itself repeats ("Key features", "Fees based on income", a table's row heading) stands alone
-    between new lines, and stays.
+    Responsive layouts print the same article twice or three times (desktop, mobile, hidden tab),
+    and the same card twice in a row (an image's and a text's version of it). Of the lines of
+    ``_DUP_MIN_CHARS`` or more, one met again is such a copy when it is part of a run of lines
+    all met before, of ``_COPY_RUN`` lines or of ``_COPY_SHARE`` of the lines before the run (a
+    short article printed twice), or when its first print is at most ``_COPY_NEAR`` of them back.
+    What a text repeats by itself stays: a training plan's "Warm up: 10-20 minutes of easy
+    jogging" in every week, a course list's "Note: students must know ..." under each course, a
+    label ("Key features", a table's row heading) between new lines.
     """
     # runs of spaces inside a line are a source's wrapped lines joined (join_wrapped_lines)
     lines = [
@@ -811,32 +818,32 @@ def _unique_lines(text: str) -> list[str]:
         for raw_line in text.split("\n")
         if (line := raw_line.strip())
     ]
-    seen: set[str] = set()
-    again: list[bool | None] = []  # None: too short to tell a copy by
-    for line in lines:
-        if len(line) < _DUP_MIN_CHARS:
-            again.append(None)
-            continue
-        again.append(line in seen)
-        seen.add(line)
+    # positions, among the lines long enough to tell a copy by, of each such line
+    long_lines = [k for k, line in enumerate(lines) if len(line) >= _DUP_MIN_CHARS]
+    last_seen: dict[str, int] = {}
+    again = [False] * len(long_lines)
+    copy: set[int] = set()
+    for n, k in enumerate(long_lines):
+        first = last_seen.get(lines[k])
+        if first is not None:
+            again[n] = True
+            if n - first <= _COPY_NEAR:
+                copy.add(k)
+        last_seen[lines[k]] = n
     if not any(again):
         return lines
-    # the nearest line long enough to tell, before and after each line
-    before: list[bool | None] = []
-    last = None
-    for flag in again:
-        before.append(last)
-        last = flag if flag is not None else last
-    after: list[bool | None] = [None] * len(lines)
-    last = None
-    for k in range(len(lines) - 1, -1, -1):
-        after[k] = last
-        last = again[k] if again[k] is not None else last
-    return [
-        line
-        for k, line in enumerate(lines)
-        if not again[k] or (len(line) < _DUP_PARAGRAPH_CHARS and not before[k] and not after[k])
-    ]
+    start = 0
+    while start < len(long_lines):
+        if not again[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(long_lines) and again[end]:
+            end += 1
+        if end - start >= min(_COPY_RUN, _COPY_SHARE * start):
+            copy.update(long_lines[start:end])
+        start = end
+    return [line for k, line in enumerate(lines) if k not in copy]
 
 
 def extract_article(

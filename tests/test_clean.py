@@ -990,6 +990,47 @@ def test_a_label_the_article_repeats_stays_and_a_copy_of_the_article_goes():
     assert [line for line in lines if "grams" in line] == [f"- {fact}" for fact in facts]
 
 
+def test_a_paragraph_a_plan_repeats_every_week_stays_and_a_short_story_printed_twice_goes_once():
+    # A training plan says the same warm-up each week: a paragraph met again, between new lines,
+    # is the text's own. A short story printed again for another screen, and a card printed twice
+    # in a row, are copies.
+    warm_up = (
+        "Warm up: 10 to 20 minutes of easy jogging, then 5 minutes of running drills including "
+        "five strides of fifteen seconds at a hard effort."
+    )
+    weeks = [
+        (
+            f"Week {n}: Tuesday is an interval run of {40 + 5 * n} minutes in all",
+            f"Thursday is a steady run of {50 + 5 * n} minutes, and Sunday a long run of {n + 8} miles",
+        )
+        for n in range(1, 7)
+    ]
+    plan = "".join(f"<h3>{head}</h3><p>{warm_up}</p><p>{rest}</p>" for head, rest in weeks)
+    story = [
+        (
+            "The club's coaches wrote this plan for runners who can already run for 45 minutes "
+            "without stopping and want to finish their first marathon in ten weeks."
+        ),
+        (
+            "Each week has three runs and four days of rest, and the long run grows by a mile a "
+            "week until the taper."
+        ),
+    ]
+    card = "Read the coaches' guide to choosing shoes for a marathon"
+    page = (
+        "<html><head><title>Ten week plan</title></head><body><article><h1>Ten week plan</h1>"
+        "<div class='wide'>"
+        + "".join(f"<p>{p}</p>" for p in story)
+        + "</div><div class='narrow'>"
+        + "".join(f"<p>{p}</p>" for p in story)
+        + f"</div><div class='cards'><p>{card}</p><p>{card}</p></div>{plan}</article></body></html>"
+    )
+    lines = extract_article(page, "http://news.example.test/plan")["body"].split("\n\n")
+    assert lines.count(warm_up) == len(weeks)
+    assert [lines.count(p) for p in story] == [1, 1]
+    assert lines.count(card) == 1
+
+
 def test_copyright_notices_photo_credits_and_interface_labels_are_not_body_and_a_paragraph_about_rights_is():
     story = [
         f"Paragraph {n} of the story says what happened at the harbour and what the council said "
