@@ -1274,13 +1274,45 @@ def _fallback_text(
     unmark_story_footers(second, visible)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
+    first = text
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)
     if _better_candidate(other, text, _LONGER_BY, navigation):
         text = other
     base = drop_menus("\n\n".join(_unique_lines(baseline_text(third))), navigation)
     if _better_candidate(base, text, _BASELINE_LONGER_BY, navigation):
         text = base
-    return text
+    return text if text is first else _with_tables(text, first)
+
+
+def _with_tables(text: str, first: str) -> str:
+    """``text``, a fallback's reading of the page, with the table rows of the ``first`` reading
+    it replaced put back after the line they followed there.
+
+    The baseline reads paragraphs, not tables: a fallback taken for a page's longer story would
+    drop the comparison table the first reading had found inside it. Rows before any line the
+    two share go before ``text``'s first line; when they share none, ``text`` stays as it is."""
+    if "\n|" not in f"\n{first}":
+        return text
+    lines = text.split("\n\n")
+    where: dict[str, int] = {}
+    for k, line in enumerate(lines):
+        where.setdefault(_core_key(line), k)
+    first_lines = first.split("\n\n")
+    if not any(_core_key(line) in where for line in first_lines):
+        return text
+    after: dict[int, list[str]] = defaultdict(list)
+    at = -1
+    for line in first_lines:
+        key = _core_key(line)
+        if key in where:
+            at = where[key]
+        elif line.startswith("|"):
+            after[at].append(line)
+    out = list(after[-1])
+    for k, line in enumerate(lines):
+        out.append(line)
+        out.extend(after[k])
+    return "\n\n".join(out)
 
 
 def _better_candidate(

@@ -16,6 +16,7 @@ from pipelines.clean import CleanPipeline
 from pipelines.extract import (
     FAVOR_MODES,
     _better_candidate,
+    _with_tables,
     add_core_lines,
     baseline_text,
     drop_hidden_copies,
@@ -372,3 +373,36 @@ def test_blank_lines_split_only_where_they_make_two_paragraphs():
         "Second part.",
         "Third.",
     ]
+
+
+def test_a_fallback_reading_keeps_the_table_rows_the_first_reading_found():
+    # The baseline a fallback may take reads paragraphs, not tables: the comparison table the first
+    # reading found in the story goes back where it stood, after the line it followed.
+    first = "\n\n".join(
+        [
+            "The county compared what the four bus companies charge for a monthly pass.",
+            "| Company | Monthly pass |",
+            "|---|---|",
+            "| Harbour Lines | 42 euros |",
+            "| Hill Coaches | 55 euros |",
+        ]
+    )
+    fallback = "\n\n".join(
+        [
+            "The county compared what the four bus companies charge for a monthly pass.",
+            "Paragraph 1 of the report says how often the buses of each company ran late.",
+            "Paragraph 2 of the report says what the riders said about it.",
+        ]
+    )
+    assert _with_tables(fallback, first).split("\n\n") == [
+        "The county compared what the four bus companies charge for a monthly pass.",
+        "| Company | Monthly pass |",
+        "|---|---|",
+        "| Harbour Lines | 42 euros |",
+        "| Hill Coaches | 55 euros |",
+        "Paragraph 1 of the report says how often the buses of each company ran late.",
+        "Paragraph 2 of the report says what the riders said about it.",
+    ]
+    # a first reading that shares nothing with the fallback is another part of the page
+    other = "\n\n".join(["Menu of the site, and nothing of the story", "| Home | News |"])
+    assert _with_tables(fallback, other) == fallback
