@@ -1304,10 +1304,11 @@ def _with_tables(text: str, first: str) -> str:
     at = -1
     for line in first_lines:
         key = _core_key(line)
-        if key in where:
+        if line.startswith("|"):
+            if key not in where:  # a row both hold (a "|---|" rule) places nothing
+                after[at].append(line)
+        elif key in where:
             at = where[key]
-        elif line.startswith("|"):
-            after[at].append(line)
     out = list(after[-1])
     for k, line in enumerate(lines):
         out.append(line)
