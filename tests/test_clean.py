@@ -1254,6 +1254,14 @@ def test_paragraphs_the_source_wraps_at_80_columns_come_out_whole():
     assert body.split("\n\n")[:5] == [f"Part {n}. {joined}" for n in range(1, 6)]
 
 
+_TWELVE_NAMES = ["Alder House", "Birch Hall", "Cedar Room", "Dogwood", "Elm Table", "Fig Tree"]
+_TWELVE_NAMES += ["Gorse", "Hazel", "Ivy Bar", "Juniper", "Kale & Co", "Larch"]
+
+
+def _missing(paragraphs: list[str], body: str) -> list[str]:
+    return [paragraph for paragraph in paragraphs if paragraph not in body]
+
+
 def test_the_entries_of_a_list_article_built_as_nested_articles_are_body():
     # A ranked guide prints each entry as an <article> inside the story's own: each entry is under
     # a tenth of the whole (the size of a teaser card), but together they are most of it.
@@ -1262,8 +1270,7 @@ def test_the_entries_of_a_list_article_built_as_nested_articles_are_body():
         "hills and in the rain, and timed the range of each on the same loop before ranking them."
         for k in range(1, 6)
     ]
-    names = ["Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fig", "Gorse", "Hazel", "Ivy", "Juniper"]
-    names += ["Kale", "Larch"]
+    names = [name.split()[0] for name in _TWELVE_NAMES]
     entries = [
         f"The {name} kept its speed on hill number {n} of the loop and its brakes stopped it short "
         "on wet roads; it is a good choice for riders who commute every day."
@@ -1281,8 +1288,7 @@ def test_the_entries_of_a_list_article_built_as_nested_articles_are_body():
         + "</div></article></body></html>"
     )
     body = extract_article(page, "http://news.example.test/best-scooters")["body"]
-    assert [e for e in entries if e not in body] == []
-    assert [p for p in intro if p not in body] == []
+    assert _missing([*intro, *entries], body) == []
 
 
 def test_a_block_named_footer_that_holds_most_of_the_page_is_body():
@@ -1298,8 +1304,7 @@ def test_a_block_named_footer_that_holds_most_of_the_page_is_body():
             "cooking and of its room, and a word from us on when to go and what to order."
         ),
     ]
-    names = ["Alder House", "Birch Hall", "Cedar Room", "Dogwood", "Elm Table", "Fig Tree"]
-    names += ["Gorse", "Hazel", "Ivy Bar", "Juniper", "Kale & Co", "Larch"]
+    names = _TWELVE_NAMES
     entries = [
         f"{name} serves its menu in a small room on street number {n}, and the inspectors praised "
         "its cooking; book a week ahead for a table at the weekend."
@@ -1318,6 +1323,5 @@ def test_a_block_named_footer_that_holds_most_of_the_page_is_body():
         "</footer></body></html>"
     )
     body = extract_article(page, "http://news.example.test/guide")["body"]
-    assert [e for e in entries if e not in body] == []
-    assert [p for p in intro if p not in body] == []
+    assert _missing([*intro, *entries], body) == []
     assert "About us" not in body and "2025 The Guide" not in body
