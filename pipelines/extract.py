@@ -45,6 +45,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from copy import deepcopy
+from itertools import groupby
 from typing import Any
 
 import trafilatura
@@ -833,16 +834,11 @@ def _unique_lines(text: str) -> list[str]:
     if not any(again):
         return lines
     start = 0
-    while start < len(long_lines):
-        if not again[start]:
-            start += 1
-            continue
-        end = start
-        while end < len(long_lines) and again[end]:
-            end += 1
-        if end - start >= min(_COPY_RUN, _COPY_SHARE * start):
-            copy.update(long_lines[start:end])
-        start = end
+    for repeated, run in groupby(again):
+        size = sum(1 for _ in run)
+        if repeated and size >= min(_COPY_RUN, _COPY_SHARE * start):
+            copy.update(long_lines[start : start + size])
+        start += size
     return [line for k, line in enumerate(lines) if k not in copy]
 
 
