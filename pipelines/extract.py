@@ -104,6 +104,16 @@ _BASELINE_LONGER_BY = 2.0
 # of _STORY_LINE_CHARS or more): see _holds_story.
 _HOLD_SHARE = 0.5
 _STORY_LINE_CHARS = 150
+# Nor may a fallback swap a first text of _CARD_STORY_LINES story paragraphs or more for a text whose
+# additions (lines of _CARD_LINE_CHARS or more) are at least _CARDS_SHARE teaser cards: see
+# _adds_teaser_cards. A card holds its paragraph, a link of _HEADLINE_CHARS or more, and at most
+# _CARD_SIZE times the paragraph's text plus _CARD_SLACK characters.
+_CARD_STORY_LINES = 3
+_CARD_LINE_CHARS = 100
+_CARDS_SHARE = 0.8
+_HEADLINE_CHARS = 15
+_CARD_SIZE = 2.5
+_CARD_SLACK = 200
 # Comment threads and the reply form (trafilatura's XPaths for them), cut before the baseline reads
 # a page; trafilatura's other discard rules (hidden elements) would cut collapsed article sections.
 _COMMENT_XPATHS = (*COMMENTS_XPATH, COMMENTS_DISCARD_XPATH[0])
@@ -1272,12 +1282,67 @@ def _fallback_text(
     third = deepcopy(second)
     first = text
     other = drop_menus(main_text(second, url, lean="balanced"), navigation)
-    if _better_candidate(other, text, _LONGER_BY, navigation):
+    if _better_candidate(other, text, _LONGER_BY, navigation) and not _adds_teaser_cards(
+        other, first, second
+    ):
         text = other
     base = drop_menus("\n\n".join(_unique_lines(baseline_text(third))), navigation)
-    if _better_candidate(base, text, _BASELINE_LONGER_BY, navigation):
+    if _better_candidate(base, text, _BASELINE_LONGER_BY, navigation) and not _adds_teaser_cards(
+        base, first, second
+    ):
         text = base
     return text if text is first else _with_tables(text, first)
+
+
+def _adds_teaser_cards(candidate: str, first: str, tree: etree._Element) -> bool:
+    """Whether what a fallback ``candidate`` adds to a ``first`` text that is already a story is
+    mostly other stories' teasers: long lines each printed in a small card beside a link to another
+    page (a news stream, related stories, the archive's other works, testimonials).
+
+    A first text of _CARD_STORY_LINES story paragraphs or more is the story; a longer text made of
+    it and the cards around it is the page, not more of the story. A first text of fewer (a list
+    article's introduction) keeps every fallback: its entries are cards too, and are the story.
+    ``tree`` is the page the candidate was read from."""
+    lines = first.split("\n\n")
+    if sum(len(line) >= _STORY_LINE_CHARS for line in lines) < _CARD_STORY_LINES:
+        return False
+    keys = {_core_key(line) for line in lines}
+    added = [
+        _spaced(line)
+        for line in candidate.split("\n\n")
+        if _core_key(line) not in keys and len(_spaced(line)) >= _CARD_LINE_CHARS
+    ]
+    if not added:
+        return False
+    elements = [
+        (element, _spaced(element.text_content()))
+        for element in tree.iter()
+        if isinstance(element.tag, str) and element.tag not in ("script", "style")
+    ]
+    cards = 0
+    for line in added:
+        start = line[:_CORE_KEY_CHARS]
+        # the last element in document order holding the line's start: the innermost one
+        holder = next((e for e, text in reversed(elements) if start in text), None)
+        if holder is not None and _in_teaser_card(holder, len(line)):
+            cards += len(line)
+    return cards >= _CARDS_SHARE * sum(map(len, added))
+
+
+def _in_teaser_card(element: etree._Element, chars: int) -> bool:
+    """Whether ``element`` (a paragraph of ``chars`` characters) sits in a small box that also
+    holds a link of a headline's length outside the paragraph: a teaser card."""
+    own = _spaced(element.text_content())
+    for card in (element, *element.iterancestors()):
+        if card.tag in ("body", "html"):
+            return False
+        if len(_spaced(card.text_content())) > _CARD_SIZE * chars + _CARD_SLACK:
+            return False
+        for link in card.iter("a"):
+            words = _spaced(link.text_content())
+            if link.get("href") and len(words) >= _HEADLINE_CHARS and words not in own:
+                return True
+    return False
 
 
 def _with_tables(text: str, first: str) -> str:

@@ -406,3 +406,74 @@ def test_a_fallback_reading_keeps_the_table_rows_the_first_reading_found():
     # a first reading that shares nothing with the fallback is another part of the page
     other = "\n\n".join(["Menu of the site, and nothing of the story", "| Home | News |"])
     assert _with_tables(fallback, other) == fallback
+
+
+LONG_STORY = [
+    (
+        "The harbour bridge reopened to traffic on Monday morning after six weeks of repairs to "
+        "its deck and cables, the city's transport office said in a statement issued before dawn."
+    ),
+    (
+        "Engineers replaced forty expansion joints and repainted the main span, work that had been "
+        "delayed twice by storms in the spring and once by a shortage of the steel plates it needed."
+    ),
+    (
+        "Buses return to their usual routes from Tuesday; cyclists keep the temporary lane on the "
+        "east side until the end of the month, when the council decides whether to keep it."
+    ),
+    (
+        "Traders on the quay said the closure had cost them a third of their custom, and the "
+        "chamber of commerce asked the city to waive market fees for the summer to make up for it."
+    ),
+]
+TOPICS = ("school", "museum", "hospital", "stadium", "library", "tram line")
+TOPICS += ("airport", "ferry", "park", "market", "theatre", "station")
+
+
+def _page_with_cards(story: list[str], card) -> str:
+    """A story in its post body, then, beside it, a list of cards many times its length: the cards
+    send extraction to its fallbacks, whose readings of the whole page hold them."""
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in story)
+    cards = "".join(
+        f'<li class="stream-item"><div class="card">{card(t)}</div></li>' for t in TOPICS
+    )
+    return (
+        "<html><head><title>Harbour bridge reopens</title></head><body>"
+        '<div class="page"><article><h1>Harbour bridge reopens after repairs</h1>'
+        f'<div class="entry-content">{body}</div></article>'
+        f'<ul class="stream">{cards}</ul></div></body></html>'
+    )
+
+
+def _teaser(topic: str) -> str:
+    return (
+        f'<h3><a href="/2024/05/02/{topic.replace(" ", "-")}.html">The {topic} plan divides the '
+        f"council again</a></h3><p>Councillors argued for three hours on Thursday over the new "
+        f"{topic}, whose cost has doubled since the plan was first approved; a vote is now "
+        f"expected in June, after a public consultation on the {topic} that opens next week.</p>"
+    )
+
+
+def test_a_fallback_does_not_bring_other_stories_teasers_to_a_story_already_found():
+    # A news stream beside a four-paragraph story: headline links to other stories, each with its
+    # teaser. A fallback reading of the whole page holds the story and twelve teasers; the story
+    # was already found, and the teasers are other stories, not more of this one.
+    body = extract_article(_page_with_cards(LONG_STORY, _teaser), URL)["body"]
+    assert body.split("\n\n")[-len(LONG_STORY) :] == LONG_STORY
+    assert "Councillors" not in body
+
+
+def test_a_list_articles_entries_in_cards_are_its_story():
+    # A guide's introduction is short; its entries are cards too (a name linked to a shop, a
+    # paragraph on it). Found first, the introduction is not the story: the fallback's entries are.
+    def entry(topic: str) -> str:
+        return (
+            f'<h3><a href="https://shop.example.test/{topic.replace(" ", "-")}">A guided tour of '
+            f"the {topic}</a></h3><p>Our pick for families: the {topic} tour takes an hour and a "
+            f"half, costs twelve euros a head and runs every morning from May to September, with "
+            f"a shorter version for small children on weekday afternoons.</p>"
+        )
+
+    body = extract_article(_page_with_cards(LONG_STORY[:2], entry), URL)["body"]
+    assert all(paragraph in body for paragraph in LONG_STORY[:2])
+    assert all(f"the {topic} tour takes an hour" in body for topic in TOPICS)
