@@ -518,6 +518,50 @@ def unmark_story_footers(tree: etree._Element, visible: int) -> None:
             element.attrib.pop("id", None)
 
 
+# Class-name parts by which trafilatura drops a block as a small interface part (its "UI meta"
+# tokens, but "rating" and "slide": a review box's and a slideshow's own text, measured both ways).
+_UI_PART_NAMES = (
+    "-icon",
+    "meta",
+    "overlay",
+    "viewport",
+    "attachment",
+    "timestamp",
+    "user-info",
+    "user-profile",
+    "article-infos",
+    "message-container",
+)
+_UI_PART_BLOCKS = ("div", "section", "span", "p")
+# A block holding this many story paragraphs (_STORY_LINE_CHARS or more) is no interface part.
+_UI_PART_MAX_STORY = 2
+
+
+def unmark_story_ui_names(tree: etree._Element) -> None:
+    """Take the interface-part words (:data:`_UI_PART_NAMES`) off the class of a block that holds
+    ``_UI_PART_MAX_STORY`` story paragraphs or more.
+
+    Trafilatura drops a block whose class holds "-icon", "meta", "overlay" ...: the names of
+    an icon, a byline's metadata, a modal. Layouts also name a block's look so: an accordion that
+    holds a buying guide's methodology is ``kt-accordion-wrap kt-accodion-icon-style-arrow``, and
+    all of it went. An icon or a timestamp holds no paragraphs: the block keeps its other
+    class words and its text.
+    """
+    for element in tree.iter(*_UI_PART_BLOCKS):
+        names = element.get("class")
+        if not names or not any(part in names for part in _UI_PART_NAMES):
+            continue
+        story = 0
+        for paragraph in element.iter("p"):
+            if len(" ".join(paragraph.text_content().split())) >= _STORY_LINE_CHARS:
+                story += 1
+                if story >= _UI_PART_MAX_STORY:
+                    break
+        if story >= _UI_PART_MAX_STORY:
+            kept = [name for name in names.split() if not any(p in name for p in _UI_PART_NAMES)]
+            element.set("class", " ".join(kept))
+
+
 def unmark_small_containers(tree: etree._Element, visible: int) -> None:
     """Take the container markers off a tiny block trafilatura would take as the article.
 
@@ -1240,6 +1284,7 @@ def _body_text(
     prune_named_boilerplate(tree, visible)
     unmark_small_containers(tree, visible)
     unmark_story_footers(tree, visible)
+    unmark_story_ui_names(tree)
     headings = section_headings(tree)
     # The precision-leaning run reads the same pruned page: the core to trim to.
     core = "" if favor == "recall" else main_text(tree, url, lean="precision")
@@ -1278,6 +1323,7 @@ def _fallback_text(
     paragraphs_from_breaks(second)
     prune_named_boilerplate(second, visible)
     unmark_story_footers(second, visible)
+    unmark_story_ui_names(second)
     # The baseline reads the same template-stripped page: a C-level copy, not a third parse.
     third = deepcopy(second)
     first = text

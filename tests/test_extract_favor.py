@@ -477,3 +477,39 @@ def test_a_list_articles_entries_in_cards_are_its_story():
     body = extract_article(_page_with_cards(LONG_STORY[:2], entry), URL)["body"]
     assert all(paragraph in body for paragraph in LONG_STORY[:2])
     assert all(f"the {topic} tour takes an hour" in body for topic in TOPICS)
+
+
+METHOD = [
+    (
+        "We timed the crossing at rush hour on five weekdays before the closure and five after "
+        "it, on foot, by bicycle and by bus, and compared the times with the city's own counts."
+    ),
+    (
+        "We asked the transport office for the repair contract under the freedom of information "
+        "act; it arrived three weeks later, with the cost of the steel plates blacked out."
+    ),
+    (
+        "Traders quoted here were reached by phone on Sunday; two of them asked that their names "
+        "not be printed, as their leases with the port authority are up for renewal."
+    ),
+]
+
+
+def test_a_block_whose_class_names_an_icon_keeps_its_paragraphs_and_a_byline_box_still_goes():
+    # Trafilatura drops a block whose class says "-icon" or "meta" (an icon, a byline's
+    # metadata); an accordion named for its arrow icon holds how the story was reported.
+    more = [
+        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+    ]
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    page = (
+        "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
+        '<div class="entry-meta">By Jane Roe, transport desk</div>'
+        f'<div class="entry-content">{story}'
+        '<div class="accordion-wrap accordion-icon-style-arrow"><button>How we reported</button>'
+        f'<div class="accordion-panel">{method}</div></div></div></article></body></html>'
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert "Jane Roe" not in body
