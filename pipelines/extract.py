@@ -519,7 +519,8 @@ def unmark_story_footers(tree: etree._Element, visible: int) -> None:
 
 
 # Class-name parts by which trafilatura drops a block as a small interface part (its "UI meta"
-# tokens, but "rating" and "slide": a review box's and a slideshow's own text, measured both ways).
+# tokens but "rating" and "slide", a review box's and a slideshow's own text, measured both ways;
+# and "embed", an embedded post).
 _UI_PART_NAMES = (
     "-icon",
     "meta",
@@ -531,34 +532,55 @@ _UI_PART_NAMES = (
     "user-profile",
     "article-infos",
     "message-container",
+    "embed",
 )
 _UI_PART_BLOCKS = ("div", "section", "span", "p")
 # A block holding this many story paragraphs (_STORY_LINE_CHARS or more) is no interface part.
 _UI_PART_MAX_STORY = 2
+# Trafilatura drops a block whose class holds "bar" (a sidebar, a toolbar); one that also holds
+# _BAR_STORY_SHARE of the page's story paragraphs is the layout beside the sidebar.
+_BAR_NAME = "bar"
+_BAR_STORY_SHARE = 0.5
+
+
+def _story_paragraphs(element: etree._Element) -> int:
+    return sum(
+        1
+        for paragraph in element.iter("p")
+        if len(" ".join(paragraph.text_content().split())) >= _STORY_LINE_CHARS
+    )
 
 
 def unmark_story_ui_names(tree: etree._Element) -> None:
-    """Take the interface-part words (:data:`_UI_PART_NAMES`) off the class of a block that holds
-    ``_UI_PART_MAX_STORY`` story paragraphs or more.
+    """Take the names of interface parts off the class of a block that holds the story.
 
-    Trafilatura drops a block whose class holds "-icon", "meta", "overlay" ...: the names of
-    an icon, a byline's metadata, a modal. Layouts also name a block's look so: an accordion that
-    holds a buying guide's methodology is ``kt-accordion-wrap kt-accodion-icon-style-arrow``, and
-    all of it went. An icon or a timestamp holds no paragraphs: the block keeps its other
-    class words and its text.
+    Trafilatura drops a block whose class holds "-icon", "meta", "overlay", "embed" ... (an
+    icon, a byline's metadata, a modal, an embedded post) or "bar" (a sidebar). Layouts also name a
+    block's look so: an accordion that holds a buying guide's methodology is
+    ``kt-accordion-wrap kt-accodion-icon-style-arrow``, a site builder's HTML block ``w-embed``,
+    a story's wrapper ``main-with-sidebar`` or ``sidebar-layout``; all of it went. An icon or a
+    timestamp holds no paragraphs: a block holding ``_UI_PART_MAX_STORY`` story paragraphs loses
+    the words naming interface parts (:data:`_UI_PART_NAMES`) and keeps its other class words. A
+    real sidebar may hold a few paragraphs (an author's note, a teaser): the words with "bar" go
+    only when the block holds ``_BAR_STORY_SHARE`` of the page's story paragraphs too.
     """
+    total = None
     for element in tree.iter(*_UI_PART_BLOCKS):
         names = element.get("class")
-        if not names or not any(part in names for part in _UI_PART_NAMES):
+        if not names:
             continue
-        story = 0
-        for paragraph in element.iter("p"):
-            if len(" ".join(paragraph.text_content().split())) >= _STORY_LINE_CHARS:
-                story += 1
-                if story >= _UI_PART_MAX_STORY:
-                    break
-        if story >= _UI_PART_MAX_STORY:
-            kept = [name for name in names.split() if not any(p in name for p in _UI_PART_NAMES)]
+        parts = tuple(part for part in (*_UI_PART_NAMES, _BAR_NAME) if part in names)
+        if not parts:
+            continue
+        story = _story_paragraphs(element)
+        if story < _UI_PART_MAX_STORY:
+            continue
+        if _BAR_NAME in parts:
+            total = _story_paragraphs(tree) if total is None else total
+            if story < _BAR_STORY_SHARE * total:
+                parts = tuple(part for part in parts if part != _BAR_NAME)
+        if parts:
+            kept = [name for name in names.split() if not any(part in name for part in parts)]
             element.set("class", " ".join(kept))
 
 

@@ -513,3 +513,22 @@ def test_a_block_whose_class_names_an_icon_keeps_its_paragraphs_and_a_byline_box
     body = extract_article(page, URL)["body"]
     assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
     assert "Jane Roe" not in body
+
+
+def test_a_story_wrapper_named_for_its_sidebar_stays_and_the_sidebar_still_goes():
+    # Trafilatura drops a block whose class holds "bar"; layouts name the story's own wrapper for
+    # the sidebar beside it. The sidebar itself, two paragraphs of other news, still goes.
+    more = [
+        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+    ]
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    aside = "".join(f"<p>Elsewhere: {paragraph}</p>" for paragraph in METHOD[:2])
+    page = (
+        '<html><body><article class="post"><h1>Harbour bridge reopens after repairs</h1>'
+        f'<div class="entry-header"><p>{METHOD[2]}</p></div><div class="sidebar-layout">'
+        f'<div class="wrap"><div class="sidebar-content">{story}</div></div>'
+        f'<div class="sidebar">{aside}</div></div></article></body></html>'
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(paragraph in body for paragraph in LONG_STORY + more)
+    assert "Elsewhere" not in body
