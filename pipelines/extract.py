@@ -536,7 +536,7 @@ _UI_PART_NAMES = (
 )
 _UI_PART_BLOCKS = ("div", "section", "span", "p")
 # A block holding this many story paragraphs (_STORY_LINE_CHARS or more) is no interface part.
-_UI_PART_MAX_STORY = 2
+_UI_PART_STORY_MIN = 2
 # Trafilatura drops a block whose class holds "bar" (a sidebar, a toolbar); one that also holds
 # _BAR_STORY_SHARE of the page's story paragraphs is the layout beside the sidebar.
 _BAR_NAME = "bar"
@@ -559,7 +559,7 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
     block's look so: an accordion that holds a buying guide's methodology is
     ``kt-accordion-wrap kt-accodion-icon-style-arrow``, a site builder's HTML block ``w-embed``,
     a story's wrapper ``main-with-sidebar`` or ``sidebar-layout``; all of it went. An icon or a
-    timestamp holds no paragraphs: a block holding ``_UI_PART_MAX_STORY`` story paragraphs loses
+    timestamp holds no paragraphs: a block holding ``_UI_PART_STORY_MIN`` story paragraphs loses
     the words naming interface parts (:data:`_UI_PART_NAMES`) and keeps its other class words. A
     real sidebar may hold a few paragraphs (an author's note, a teaser): the words with "bar" go
     only when the block holds ``_BAR_STORY_SHARE`` of the page's story paragraphs too.
@@ -573,7 +573,7 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
         if not parts:
             continue
         story = _story_paragraphs(element)
-        if story < _UI_PART_MAX_STORY:
+        if story < _UI_PART_STORY_MIN:
             continue
         if _BAR_NAME in parts:
             total = _story_paragraphs(tree) if total is None else total
