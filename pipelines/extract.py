@@ -782,8 +782,9 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     The recall-leaning run starts and ends wider: section labels, tickers, standfirsts, bylines,
     date lines, captions and calls to action come with it. What lies between the core's first and
     last line stays (that is where recall finds what precision missed), and so do long paragraphs
-    around it, unless they are teasers of other stories cut short (:func:`_cut_short`). Without a
-    line in common, ``text`` is returned as it is.
+    and tables around it (a table's rows count together: :func:`_unit_sizes`), unless they are
+    teasers of other stories cut short (:func:`_cut_short`). Without a line in common, ``text`` is
+    returned as it is.
     """
     if not text or not core:
         return text
@@ -793,12 +794,25 @@ def trim_to_core(text: str, core: str, max_chars: float = _CORE_EDGE_CHARS) -> s
     if not shared:
         return text
     first, last = shared[0], shared[-1]
+    size = _unit_sizes(lines)
     return "\n\n".join(
         line
         for k, line in enumerate(lines)
-        if first <= k <= last
-        or (len(_spaced(line)) >= max_chars and not _cut_short(line, k > last))
+        if first <= k <= last or (size[k] >= max_chars and not _cut_short(line, k > last))
     )
+
+
+def _unit_sizes(lines: list[str]) -> list[int]:
+    """Each line's length, but a table row's is its table's (the rows that follow one another):
+    at the text's edges a table stays or goes whole, its short rows with its long ones."""
+    sizes = [len(_spaced(line)) for line in lines]
+    for is_row, run in groupby(range(len(lines)), key=lambda k: lines[k].startswith("|")):
+        if is_row:
+            rows = list(run)
+            table = sum(sizes[k] for k in rows)
+            for k in rows:
+                sizes[k] = table
+    return sizes
 
 
 def _cut_short(line: str, after: bool) -> bool:

@@ -187,6 +187,26 @@ def test_a_teaser_cut_short_after_the_story_goes_and_a_paragraph_after_it_stays(
     ]
 
 
+def test_a_table_before_the_story_stays_whole_and_short_labels_around_it_go():
+    # The precision run's core starts below a comparison table; its long rows and its short ones
+    # ("| Retail | Basic | Best |") are one table, kept or cut together.
+    story = [
+        f"Paragraph {n} of the story, long enough to be one and not a label or a byline."
+        for n in (1, 2)
+    ]
+    table = [
+        "| Industry | NetSuite | HubSpot |",
+        "| Retail | Basic | Best |",
+        "| Hospitality | Basic | Best |",
+        "| Healthcare | Best | Basic |",
+    ]
+    text = "\n\n".join(["Compare plans", *table, "Jump to section", *story, "Share this"])
+    assert trim_to_core(text, "\n\n".join(story)).split("\n\n") == [*table, *story]
+    # a table too small to be a paragraph is an edge's label like any other
+    small = "\n\n".join([table[1], *story])
+    assert trim_to_core(small, "\n\n".join(story)).split("\n\n") == story
+
+
 def test_excerpts_cut_mid_sentence_after_the_story_go_and_standfirsts_credits_and_links_stay():
     story = [
         f"Paragraph {n} of the story, long enough to be one and not a label or a byline."
