@@ -544,11 +544,7 @@ _BAR_STORY_SHARE = 0.5
 
 
 def _story_paragraphs(element: etree._Element) -> int:
-    return sum(
-        1
-        for paragraph in element.iter("p")
-        if len(" ".join(paragraph.text_content().split())) >= _STORY_LINE_CHARS
-    )
+    return sum(1 for p in element.iter("p") if len(_spaced(p.text_content())) >= _STORY_LINE_CHARS)
 
 
 def unmark_story_ui_names(tree: etree._Element) -> None:
