@@ -541,6 +541,13 @@ _UI_PART_STORY_MIN = 2
 # _BAR_STORY_SHARE of the page's story paragraphs is the layout beside the sidebar.
 _BAR_NAME = "bar"
 _BAR_STORY_SHARE = 0.5
+# Entries of a list article, each in a block of the same class holding one story paragraph: this
+# many sibling blocks that together hold _ENTRIES_STORY_SHARE of the page's story paragraphs.
+_ENTRIES_MIN = 3
+_ENTRIES_STORY_SHARE = 0.15
+# A site builder's HTML block ("w-embed") holding a data table of this many rows is the story's.
+_EMBED_NAME = "embed"
+_EMBED_TABLE_ROWS = 5
 
 
 def _story_paragraphs(element: etree._Element) -> int:
@@ -559,8 +566,16 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
     the words naming interface parts (:data:`_UI_PART_NAMES`) and keeps its other class words. A
     real sidebar may hold a few paragraphs (an author's note, a teaser): the words with "bar" go
     only when the block holds ``_BAR_STORY_SHARE`` of the page's story paragraphs too.
+
+    Two more kinds of block hold the story with fewer paragraphs: a list's entries, each a block
+    of one class holding one paragraph (``mover-profile embed``, :func:`_is_entry`), and a site
+    builder's HTML block holding a data table (``w-embed`` around a comparison table of
+    ``_EMBED_TABLE_ROWS`` rows; a product card's three-row spec table is not one).
     """
     total = None
+    renamed: list[
+        tuple[etree._Element, str]
+    ] = []  # renamed once all are judged: entries see their siblings
     for element in tree.iter(*_UI_PART_BLOCKS):
         names = element.get("class")
         if not names:
@@ -570,14 +585,39 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
             continue
         story = _story_paragraphs(element)
         if story < _UI_PART_STORY_MIN:
-            continue
+            if _EMBED_NAME in parts and _holds_data_table(element):
+                parts = (_EMBED_NAME,)
+            else:
+                total = _story_paragraphs(tree) if total is None else total
+                if story < 1 or not _is_entry(element, names, total):
+                    continue
         if _BAR_NAME in parts:
             total = _story_paragraphs(tree) if total is None else total
             if story < _BAR_STORY_SHARE * total:
                 parts = tuple(part for part in parts if part != _BAR_NAME)
         if parts:
             kept = [name for name in names.split() if not any(part in name for part in parts)]
-            element.set("class", " ".join(kept))
+            renamed.append((element, " ".join(kept)))
+    for element, names in renamed:
+        element.set("class", names)
+
+
+def _holds_data_table(element: etree._Element) -> bool:
+    return any(len(table.xpath(".//tr")) >= _EMBED_TABLE_ROWS for table in element.iter("table"))
+
+
+def _is_entry(element: etree._Element, names: str, total: int) -> bool:
+    """Whether ``element`` is one of a list's entries: ``_ENTRIES_MIN`` sibling blocks of its class,
+    each holding a story paragraph, together ``_ENTRIES_STORY_SHARE`` of the page's ``total``."""
+    parent = element.getparent()
+    if parent is None:
+        return False
+    counts = [_story_paragraphs(sibling) for sibling in parent if sibling.get("class") == names]
+    return (
+        len(counts) >= _ENTRIES_MIN
+        and min(counts) >= 1
+        and sum(counts) >= _ENTRIES_STORY_SHARE * total
+    )
 
 
 def unmark_small_containers(tree: etree._Element, visible: int) -> None:

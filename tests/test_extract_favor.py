@@ -552,3 +552,60 @@ def test_a_story_wrapper_named_for_its_sidebar_stays_and_the_sidebar_still_goes(
     body = extract_article(page, URL)["body"]
     assert all(paragraph in body for paragraph in LONG_STORY + more)
     assert "Elsewhere" not in body
+
+
+def test_a_lists_entries_in_blocks_named_like_embeds_keep_their_paragraphs():
+    # A movers' guide: each company is a block of one class ("profile embed"), one paragraph
+    # each, between the introduction and the method. Trafilatura drops a block whose class says
+    # "embed" (an embedded post); five sibling blocks of one class, each with a story paragraph,
+    # are the list's entries. A lone block so named after the story still goes.
+    def entry(n: int, topic: str) -> str:
+        return (
+            f'<div class="profile embed"><h3>The {topic} movers</h3><p>Our pick near the {topic}: '
+            f"a crew of {n + 2}, a flat rate of {300 + 40 * n} euros for flats of up to {n + 1} "
+            f"rooms, insurance included, and {10 * n + 20} boxes delivered {n + 1} days before "
+            f"the move.</p></div>"
+        )
+
+    more = [
+        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+    ]
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    entries = "".join(entry(n, topic) for n, topic in enumerate(TOPICS[:5]))
+    page = (
+        "<html><body><article><h1>The best movers in the harbour district</h1>"
+        f'<div class="entry-content">{story}<div class="profiles">{entries}</div>'
+        f"<h2>How we chose</h2>{method}</div>"
+        '<div class="related embed"><p>Read next: the ferry timetable changes for summer, '
+        "with an extra crossing in the morning and later boats on Fridays and Saturdays in "
+        "July and August.</p></div></article></body></html>"
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(f"Our pick near the {topic}" in body for topic in TOPICS[:5])
+    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert "Read next" not in body
+
+
+def test_a_data_table_in_a_site_builders_html_block_stays_and_a_spec_card_goes():
+    # Site builders wrap hand-written HTML in a block named "w-embed", which trafilatura drops as
+    # an embedded post: a comparison table of the story went with it.
+    rows = "".join(
+        f"<tr><td>{topic.title()} line</td><td>{n + 2} stops</td><td>{10 + 3 * n} minutes</td></tr>"
+        for n, topic in enumerate(TOPICS[:6])
+    )
+    table = f"<table><tr><th>Line</th><th>Stops</th><th>Journey</th></tr>{rows}</table>"
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY)
+    card = (
+        '<div class="card embed"><table><tr><th>Price</th><td>$120</td></tr>'
+        "<tr><th>Weight</th><td>2 kg</td></tr><tr><th>Sold by</th><td>Harbour Shop</td></tr>"
+        "</table></div>"
+    )
+    page = (
+        "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
+        f'<div class="entry-content">{story}<div class="w-embed">{table}</div>{card}</div>'
+        "</article></body></html>"
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(f"{topic.title()} line" in body for topic in TOPICS[:6])
+    assert "Harbour Shop" not in body
