@@ -42,6 +42,7 @@ import re
 import sys
 import threading
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from copy import deepcopy
@@ -548,6 +549,12 @@ _ENTRIES_STORY_SHARE = 0.15
 # A site builder's HTML block ("w-embed") holding a data table of this many rows is the story's.
 _EMBED_NAME = "embed"
 _EMBED_TABLE_ROWS = 5
+# A class word that names a bar: "bar" or "bars" ends it or a part of it (sidebar, navbar-toggle).
+_BAR_WORD = re.compile(r"bars?(?![a-z])", re.IGNORECASE)
+# An id of this many words that begin the block's first heading is an anchor made from it.
+_ID_HEADING_WORDS = 3
+_NOT_ID_LETTER = re.compile(r"[^a-z0-9]+")
+_HEADINGS = ("h1", "h2", "h3", "h4")
 
 
 def _story_paragraphs(element: etree._Element) -> int:
@@ -571,11 +578,15 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
     of one class holding one paragraph (``mover-profile embed``, :func:`_is_entry`), and a site
     builder's HTML block holding a data table (``w-embed`` around a comparison table of
     ``_EMBED_TABLE_ROWS`` rows; a product card's three-row spec table is not one).
+
+    Trafilatura matches these names anywhere in a word, and ids too: a block holding a story
+    paragraph loses the class words that only hold the letters "bar" ("bard",
+    "contentbarheader"), and a section whose id is its heading's words ("menu-innovation-..."
+    over "Menu Innovation Strategies") loses the id (:func:`_id_from_heading`).
     """
     total = None
-    renamed: list[
-        tuple[etree._Element, str]
-    ] = []  # renamed once all are judged: entries see their siblings
+    # renamed once all blocks are judged: a list's later entries still see their siblings' names
+    renamed: list[tuple[etree._Element, str]] = []
     for element in tree.iter(*_UI_PART_BLOCKS):
         names = element.get("class")
         if not names:
@@ -584,22 +595,44 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
         if not parts:
             continue
         story = _story_paragraphs(element)
+        words = names.split()
+        # trafilatura reads "bar" inside any word: "bard", "contentbarheader" name no bar
+        gone = {w for w in words if _BAR_NAME in w and not _BAR_WORD.search(w)} if story else set()
         if story < _UI_PART_STORY_MIN:
             if _EMBED_NAME in parts and _holds_data_table(element):
                 parts = (_EMBED_NAME,)
             else:
                 total = _story_paragraphs(tree) if total is None else total
                 if story < 1 or not _is_entry(element, names, total):
-                    continue
+                    parts = ()
         if _BAR_NAME in parts:
             total = _story_paragraphs(tree) if total is None else total
             if story < _BAR_STORY_SHARE * total:
                 parts = tuple(part for part in parts if part != _BAR_NAME)
-        if parts:
-            kept = [name for name in names.split() if not any(part in name for part in parts)]
-            renamed.append((element, " ".join(kept)))
+        gone.update(w for w in words if any(part in w for part in parts))
+        if gone:
+            renamed.append((element, " ".join(w for w in words if w not in gone)))
     for element, names in renamed:
         element.set("class", names)
+    for element in tree.iter("div", "section"):
+        if _id_from_heading(element):
+            del element.attrib["id"]
+
+
+def _id_from_heading(element: etree._Element) -> bool:
+    """Whether the block's id is its first heading's words joined (``menu-innovation-strategies``
+    on "Menu Innovation Strategies: ..."): a section's anchor, not a name of what the block is."""
+    ident = element.get("id")
+    if not ident or ident.count("-") + ident.count("_") < _ID_HEADING_WORDS - 1:
+        return False
+    heading = next(element.iter(*_HEADINGS), None)
+    if heading is None:
+        return False
+    id_words = [word for word in re.split(r"[-_]+", ident.lower()) if word]
+    # as slugs are made: accents folded, punctuation dropped ("Otter's cafés" -> otters-cafes)
+    folded = unicodedata.normalize("NFKD", heading.text_content().lower())
+    heading_letters = _NOT_ID_LETTER.sub("", folded.encode("ascii", "ignore").decode())
+    return len(id_words) >= _ID_HEADING_WORDS and heading_letters.startswith("".join(id_words))
 
 
 def _holds_data_table(element: etree._Element) -> bool:

@@ -609,3 +609,44 @@ def test_a_data_table_in_a_site_builders_html_block_stays_and_a_spec_card_goes()
     body = extract_article(page, URL)["body"]
     assert all(f"{topic.title()} line" in body for topic in TOPICS[:6])
     assert "Harbour Shop" not in body
+
+
+def test_a_class_word_that_only_holds_the_letters_bar_keeps_its_story_and_a_sidebar_goes():
+    # Trafilatura drops a block whose class holds "bar" anywhere: "bard" (a design system's
+    # name) is no sidebar. A sidebar by name still goes.
+    more = [
+        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+    ]
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    page = (
+        "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
+        f'<div class="entry-content"><h2>How we reported</h2><div class="space-y bard">{method}'
+        f"</div><h2>The works</h2>{story}</div>"
+        '<div class="sidebar"><p>Elsewhere: the ferry timetable changes for summer, with an extra '
+        "crossing in the morning and later boats on Fridays and Saturdays in July and "
+        "August.</p></div></article></body></html>"
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert "Elsewhere" not in body
+
+
+def test_a_section_whose_id_is_its_headings_words_keeps_its_text_and_a_menu_goes():
+    # Sites make a section's id from its heading, for links to it; trafilatura reads "menu" in
+    # "menu-changes-at-the-quay-cafes" as a menu. A menu by id still goes.
+    more = [
+        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+    ]
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    menu = "".join(f'<li><a href="/s/{n}">{line}</a></li>' for n, line in enumerate(SECTIONS))
+    page = (
+        "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
+        f'<div class="entry-content">{story}<div id="menu-changes-at-the-quay-cafes">'
+        f"<h2>Menu changes at the quay cafés</h2>{method}</div></div>"
+        f'<div id="menu"><ul>{menu}</ul></div></article></body></html>'
+    )
+    body = extract_article(page, URL)["body"]
+    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert "Local politics" not in body
