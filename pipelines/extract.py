@@ -549,8 +549,13 @@ _ENTRIES_STORY_SHARE = 0.15
 # A site builder's HTML block ("w-embed") holding a data table of this many rows is the story's.
 _EMBED_NAME = "embed"
 _EMBED_TABLE_ROWS = 5
-# A class word that names a bar: "bar" or "bars" ends it or a part of it (sidebar, navbar-toggle).
-_BAR_WORD = re.compile(r"bars?(?![a-z])", re.IGNORECASE)
+# Names trafilatura finds inside longer class words, each with the shape of a word that is one:
+# "bar" or "bars" ending the word or a part of it (sidebar, navbar-toggle; not "bard",
+# "contentbarheader"), "expand" not as the state "expanded" (an open answer is shown).
+_NAMES_IN_WORDS = (
+    ("bar", re.compile(r"bars?(?![a-z])", re.IGNORECASE)),
+    ("expand", re.compile(r"expand(?!ed)", re.IGNORECASE)),
+)
 # An id of this many words that begin the block's first heading is an anchor made from it.
 _ID_HEADING_WORDS = 3
 _NOT_ID_LETTER = re.compile(r"[^a-z0-9]+")
@@ -580,9 +585,10 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
     ``_EMBED_TABLE_ROWS`` rows; a product card's three-row spec table is not one).
 
     Trafilatura matches these names anywhere in a word, and ids too: a block holding a story
-    paragraph loses the class words that only hold the letters "bar" ("bard",
-    "contentbarheader"), and a section whose id is its heading's words ("menu-innovation-..."
-    over "Menu Innovation Strategies") loses the id (:func:`_id_from_heading`).
+    paragraph loses the class words that only hold the letters of one ("bard",
+    "contentbarheader", "answer_expanded": :data:`_NAMES_IN_WORDS`), and a section whose id is its
+    heading's words ("menu-innovation-..." over "Menu Innovation Strategies") loses the id
+    (:func:`_id_from_heading`).
     """
     total = None
     # renamed once all blocks are judged: a list's later entries still see their siblings' names
@@ -592,12 +598,12 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
         if not names:
             continue
         parts = tuple(part for part in (*_UI_PART_NAMES, _BAR_NAME) if part in names)
-        if not parts:
+        words = names.split()
+        lookalikes = {word for word in words if _names_nothing(word)}
+        if not (parts or lookalikes):
             continue
         story = _story_paragraphs(element)
-        words = names.split()
-        # trafilatura reads "bar" inside any word: "bard", "contentbarheader" name no bar
-        gone = {w for w in words if _BAR_NAME in w and not _BAR_WORD.search(w)} if story else set()
+        gone = lookalikes if story else set()
         if story < _UI_PART_STORY_MIN:
             if _EMBED_NAME in parts and _holds_data_table(element):
                 parts = (_EMBED_NAME,)
@@ -633,6 +639,12 @@ def _id_from_heading(element: etree._Element) -> bool:
     folded = unicodedata.normalize("NFKD", heading.text_content().lower())
     heading_letters = _NOT_ID_LETTER.sub("", folded.encode("ascii", "ignore").decode())
     return len(id_words) >= _ID_HEADING_WORDS and heading_letters.startswith("".join(id_words))
+
+
+def _names_nothing(word: str) -> bool:
+    """Whether a class word holds one of trafilatura's names only as letters of another word."""
+    lowered = word.lower()
+    return any(name in lowered and not shape.search(word) for name, shape in _NAMES_IN_WORDS)
 
 
 def _holds_data_table(element: etree._Element) -> bool:

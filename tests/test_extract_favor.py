@@ -611,9 +611,10 @@ def test_a_data_table_in_a_site_builders_html_block_stays_and_a_spec_card_goes()
     assert "Harbour Shop" not in body
 
 
-def test_a_class_word_that_only_holds_the_letters_bar_keeps_its_story_and_a_sidebar_goes():
-    # Trafilatura drops a block whose class holds "bar" anywhere: "bard" (a design system's
-    # name) is no sidebar. A sidebar by name still goes.
+@pytest.mark.parametrize("names", ["space-y bard", "answer answer_expanded"])
+def test_a_class_word_that_only_holds_a_names_letters_keeps_its_story_and_a_sidebar_goes(names):
+    # Trafilatura drops a block whose class holds "bar" or "expand" anywhere: "bard" (a design
+    # system's name) is no sidebar, an "expanded" answer is open. A sidebar by name still goes.
     more = [
         f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
     ]
@@ -621,7 +622,7 @@ def test_a_class_word_that_only_holds_the_letters_bar_keeps_its_story_and_a_side
     method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
     page = (
         "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
-        f'<div class="entry-content"><h2>How we reported</h2><div class="space-y bard">{method}'
+        f'<div class="entry-content"><h2>How we reported</h2><div class="{names}">{method}'
         f"</div><h2>The works</h2>{story}</div>"
         '<div class="sidebar"><p>Elsewhere: the ferry timetable changes for summer, with an extra '
         "crossing in the morning and later boats on Fridays and Saturdays in July and "
