@@ -515,14 +515,21 @@ METHOD = [
 ]
 
 
+# More of the story, for pages whose story must outweigh the blocks around it.
+MORE_STORY = [
+    f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
+]
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
 def test_a_block_whose_class_names_an_icon_keeps_its_paragraphs_and_a_byline_box_still_goes():
     # Trafilatura drops a block whose class says "-icon" or "meta" (an icon, a byline's
     # metadata); an accordion named for its arrow icon holds how the story was reported.
-    more = [
-        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
-    ]
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
-    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    story = _paragraphs(LONG_STORY + MORE_STORY)
+    method = _paragraphs(METHOD)
     page = (
         "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
         '<div class="entry-meta">By Jane Roe, transport desk</div>'
@@ -531,17 +538,14 @@ def test_a_block_whose_class_names_an_icon_keeps_its_paragraphs_and_a_byline_box
         f'<div class="accordion-panel">{method}</div></div></div></article></body></html>'
     )
     body = extract_article(page, URL)["body"]
-    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert all(paragraph in body for paragraph in LONG_STORY + MORE_STORY + METHOD)
     assert "Jane Roe" not in body
 
 
 def test_a_story_wrapper_named_for_its_sidebar_stays_and_the_sidebar_still_goes():
     # Trafilatura drops a block whose class holds "bar"; layouts name the story's own wrapper for
     # the sidebar beside it. The sidebar itself, two paragraphs of other news, still goes.
-    more = [
-        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
-    ]
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
+    story = _paragraphs(LONG_STORY + MORE_STORY)
     aside = "".join(f"<p>Elsewhere: {paragraph}</p>" for paragraph in METHOD[:2])
     page = (
         '<html><body><article class="post"><h1>Harbour bridge reopens after repairs</h1>'
@@ -550,7 +554,7 @@ def test_a_story_wrapper_named_for_its_sidebar_stays_and_the_sidebar_still_goes(
         f'<div class="sidebar">{aside}</div></div></article></body></html>'
     )
     body = extract_article(page, URL)["body"]
-    assert all(paragraph in body for paragraph in LONG_STORY + more)
+    assert all(paragraph in body for paragraph in LONG_STORY + MORE_STORY)
     assert "Elsewhere" not in body
 
 
@@ -567,11 +571,8 @@ def test_a_lists_entries_in_blocks_named_like_embeds_keep_their_paragraphs():
             f"the move.</p></div>"
         )
 
-    more = [
-        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
-    ]
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
-    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    story = _paragraphs(LONG_STORY + MORE_STORY)
+    method = _paragraphs(METHOD)
     entries = "".join(entry(n, topic) for n, topic in enumerate(TOPICS[:5]))
     page = (
         "<html><body><article><h1>The best movers in the harbour district</h1>"
@@ -583,7 +584,7 @@ def test_a_lists_entries_in_blocks_named_like_embeds_keep_their_paragraphs():
     )
     body = extract_article(page, URL)["body"]
     assert all(f"Our pick near the {topic}" in body for topic in TOPICS[:5])
-    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert all(paragraph in body for paragraph in LONG_STORY + MORE_STORY + METHOD)
     assert "Read next" not in body
 
 
@@ -595,7 +596,7 @@ def test_a_data_table_in_a_site_builders_html_block_stays_and_a_spec_card_goes()
         for n, topic in enumerate(TOPICS[:6])
     )
     table = f"<table><tr><th>Line</th><th>Stops</th><th>Journey</th></tr>{rows}</table>"
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY)
+    story = _paragraphs(LONG_STORY)
     card = (
         '<div class="card embed"><table><tr><th>Price</th><td>$120</td></tr>'
         "<tr><th>Weight</th><td>2 kg</td></tr><tr><th>Sold by</th><td>Harbour Shop</td></tr>"
@@ -615,11 +616,8 @@ def test_a_data_table_in_a_site_builders_html_block_stays_and_a_spec_card_goes()
 def test_a_class_word_that_only_holds_a_names_letters_keeps_its_story_and_a_sidebar_goes(names):
     # Trafilatura drops a block whose class holds "bar" or "expand" anywhere: "bard" (a design
     # system's name) is no sidebar, an "expanded" answer is open. A sidebar by name still goes.
-    more = [
-        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
-    ]
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
-    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    story = _paragraphs(LONG_STORY + MORE_STORY)
+    method = _paragraphs(METHOD)
     page = (
         "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
         f'<div class="entry-content"><h2>How we reported</h2><div class="{names}">{method}'
@@ -629,18 +627,15 @@ def test_a_class_word_that_only_holds_a_names_letters_keeps_its_story_and_a_side
         "August.</p></div></article></body></html>"
     )
     body = extract_article(page, URL)["body"]
-    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert all(paragraph in body for paragraph in LONG_STORY + MORE_STORY + METHOD)
     assert "Elsewhere" not in body
 
 
 def test_a_section_whose_id_is_its_headings_words_keeps_its_text_and_a_menu_goes():
     # Sites make a section's id from its heading, for links to it; trafilatura reads "menu" in
     # "menu-changes-at-the-quay-cafes" as a menu. A menu by id still goes.
-    more = [
-        f"On day {n} of the works, {LONG_STORY[n][0].lower()}{LONG_STORY[n][1:]}" for n in range(4)
-    ]
-    story = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY + more)
-    method = "".join(f"<p>{paragraph}</p>" for paragraph in METHOD)
+    story = _paragraphs(LONG_STORY + MORE_STORY)
+    method = _paragraphs(METHOD)
     menu = "".join(f'<li><a href="/s/{n}">{line}</a></li>' for n, line in enumerate(SECTIONS))
     page = (
         "<html><body><article><h1>Harbour bridge reopens after repairs</h1>"
@@ -649,5 +644,5 @@ def test_a_section_whose_id_is_its_headings_words_keeps_its_text_and_a_menu_goes
         f'<div id="menu"><ul>{menu}</ul></div></article></body></html>'
     )
     body = extract_article(page, URL)["body"]
-    assert all(paragraph in body for paragraph in LONG_STORY + more + METHOD)
+    assert all(paragraph in body for paragraph in LONG_STORY + MORE_STORY + METHOD)
     assert "Local politics" not in body
