@@ -593,6 +593,7 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
     total = None
     # renamed once all blocks are judged: a list's later entries still see their siblings' names
     renamed: list[tuple[etree._Element, str]] = []
+    entries: dict[tuple[etree._Element, str], bool] = {}
     for element in tree.iter(*_UI_PART_BLOCKS):
         names = element.get("class")
         if not names:
@@ -609,7 +610,7 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
                 parts = (_EMBED_NAME,)
             else:
                 total = _story_paragraphs(tree) if total is None else total
-                if story < 1 or not _is_entry(element, names, total):
+                if story < 1 or not _is_entry(element, names, total, entries):
                     parts = ()
         if _BAR_NAME in parts:
             total = _story_paragraphs(tree) if total is None else total
@@ -651,18 +652,21 @@ def _holds_data_table(element: etree._Element) -> bool:
     return any(len(table.xpath(".//tr")) >= _EMBED_TABLE_ROWS for table in element.iter("table"))
 
 
-def _is_entry(element: etree._Element, names: str, total: int) -> bool:
+def _is_entry(element: etree._Element, names: str, total: int, judged: dict) -> bool:
     """Whether ``element`` is one of a list's entries: ``_ENTRIES_MIN`` sibling blocks of its class,
-    each holding a story paragraph, together ``_ENTRIES_STORY_SHARE`` of the page's ``total``."""
+    each holding a story paragraph, together ``_ENTRIES_STORY_SHARE`` of the page's ``total``.
+    ``judged`` keeps the answer for the siblings (a list of a thousand is counted once)."""
     parent = element.getparent()
     if parent is None:
         return False
-    counts = [_story_paragraphs(sibling) for sibling in parent if sibling.get("class") == names]
-    return (
-        len(counts) >= _ENTRIES_MIN
-        and min(counts) >= 1
-        and sum(counts) >= _ENTRIES_STORY_SHARE * total
-    )
+    if (parent, names) not in judged:
+        counts = [_story_paragraphs(sibling) for sibling in parent if sibling.get("class") == names]
+        judged[parent, names] = (
+            len(counts) >= _ENTRIES_MIN
+            and min(counts) >= 1
+            and sum(counts) >= _ENTRIES_STORY_SHARE * total
+        )
+    return judged[parent, names]
 
 
 def unmark_small_containers(tree: etree._Element, visible: int) -> None:
