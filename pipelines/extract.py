@@ -105,6 +105,10 @@ _BASELINE_LONGER_BY = 2.0
 # of _STORY_LINE_CHARS or more): see _holds_story.
 _HOLD_SHARE = 0.5
 _STORY_LINE_CHARS = 150
+# A first text with no story paragraph (a toolbar, a shop's menus) gives way to a fallback that
+# holds one, shorter or not, unless that is under this share of its length (one paragraph is not
+# a long list's replacement).
+_STORY_FOR_LINES_SHARE = 0.25
 # Nor may a fallback swap a first text of _CARD_STORY_LINES story paragraphs or more for a text whose
 # additions (lines of _CARD_LINE_CHARS or more) are at least _CARDS_SHARE teaser cards: see
 # _adds_teaser_cards. A card holds its paragraph, a link of _HEADLINE_CHARS or more, and at most
@@ -1434,7 +1438,9 @@ def _fallback_text(
     pruning (it judges containers differently), then trafilatura's baseline (the JSON-LD
     ``articleBody``, else ``<article>``, else the page's paragraphs). Each candidate loses the menus
     printed in it and is taken only if clearly longer and not mostly navigation: no fallback
-    returns a page's menus, however short the first text was.
+    returns a page's menus, however short the first text was. A first text of short lines only
+    gives way to a candidate holding a story paragraph even when that is shorter
+    (:func:`_story_for_lines`).
     """
     second = _load_tree(html_text)
     as_rendered(second)
@@ -1458,7 +1464,24 @@ def _fallback_text(
         base, first, second
     ):
         text = base
+    if text is first and not _story_lines(first):
+        text = next((c for c in (other, base) if _story_for_lines(c, first, navigation)), first)
     return text if text is first else _with_tables(text, first)
+
+
+def _story_lines(text: str) -> int:
+    return sum(1 for line in text.split("\n") if len(line.strip()) >= _STORY_LINE_CHARS)
+
+
+def _story_for_lines(candidate: str, first: str, navigation: frozenset[str]) -> bool:
+    """Whether a fallback ``candidate`` replaces a ``first`` text of short lines only (a web
+    archive's toolbar, a shop's menus and basket): it holds a story paragraph, is not mostly
+    navigation, and is not under ``_STORY_FOR_LINES_SHARE`` of the first text's length."""
+    return (
+        _story_lines(candidate) > 0
+        and len(candidate) >= _STORY_FOR_LINES_SHARE * len(first)
+        and not _is_navigation(candidate, navigation)
+    )
 
 
 def _adds_teaser_cards(candidate: str, first: str, tree: etree._Element) -> bool:

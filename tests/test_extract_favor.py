@@ -16,6 +16,7 @@ from pipelines.clean import CleanPipeline
 from pipelines.extract import (
     FAVOR_MODES,
     _better_candidate,
+    _fallback_text,
     _with_tables,
     add_core_lines,
     baseline_text,
@@ -323,6 +324,26 @@ def test_a_longer_fallback_text_that_leaves_the_story_out_does_not_replace_it():
     # more of the same story is taken, and so is anything in place of a text of short lines only
     assert _better_candidate(story + "\n\n" + sidebar, story, 1.1, frozenset())
     assert _better_candidate(sidebar, "Log in\n\nPassword\n\nRegister", 1.1, frozenset())
+
+
+def test_a_first_reading_of_short_lines_gives_way_to_a_shorter_text_holding_the_story():
+    # The first reading locked onto a web archive's toolbar (dates, labels, counts: no line a
+    # paragraph); the fallback's readings hold the story's paragraph and are shorter. A long list of
+    # short items is not replaced by one paragraph a fraction of its length.
+    labels = ("Apr", "MAY", "Jul", "2015", "2016", "51 captures", "About this capture")
+    toolbar = "\n\n".join(labels * 8)
+    paragraph = f"{STORY[0]} {STORY[1]}"
+    page = (
+        '<html><body><div class="post"><h1>Harbour bridge reopens</h1>'
+        f"<p>{paragraph}</p></div></body></html>"
+    )
+    assert len(paragraph) < len(toolbar)
+    body = _fallback_text(toolbar, page, URL, None, frozenset(), len(toolbar) + len(paragraph))
+    assert paragraph in body
+    assert "captures" not in body
+    items = "\n\n".join(f"{section}: open every day from nine to five" for section in SECTIONS * 4)
+    body = _fallback_text(items, page, URL, None, frozenset(), len(items) + len(paragraph))
+    assert body == items
 
 
 def test_a_quotation_set_in_a_figure_is_read_and_an_embedded_post_is_not():
