@@ -109,6 +109,9 @@ _STORY_LINE_CHARS = 150
 # holds one, shorter or not, unless that is under this share of its length (one paragraph is not
 # a long list's replacement).
 _STORY_FOR_LINES_SHARE = 0.25
+# A precision-run text of this many story paragraphs that shares no line with the text found is
+# the story, read elsewhere on the page: see _core_elsewhere.
+_CORE_STORY_LINES = 2
 # Nor may a fallback swap a first text of _CARD_STORY_LINES story paragraphs or more for a text whose
 # additions (lines of _CARD_LINE_CHARS or more) are at least _CARDS_SHARE teaser cards: see
 # _adds_teaser_cards. A card holds its paragraph, a link of _HEADLINE_CHARS or more, and at most
@@ -922,6 +925,22 @@ def _cut_short(line: str, after: bool) -> bool:
     return end[-1] == "," or (word.isalpha() and word[0].islower())
 
 
+def _core_elsewhere(text: str, core: str) -> bool:
+    """Whether ``core``, the precision-leaning run's text, is a story (``_CORE_STORY_LINES``
+    paragraphs of ``_STORY_LINE_CHARS`` or more) that shares no line with ``text``.
+
+    The two runs then read different parts of the page: the recall-leaning run (or a fallback
+    after it) a programme description beside the news item, a teaser list, the whole page; the
+    stricter run the story's own container. Its text is the story.
+    """
+    if not text or not core:
+        return False
+    keys = {_core_key(line) for line in text.split("\n\n")} - {""}
+    lines = [line for line in core.split("\n\n") if _core_key(line)]
+    stories = sum(1 for line in lines if len(_spaced(line)) >= _STORY_LINE_CHARS)
+    return stories >= _CORE_STORY_LINES and not any(_core_key(line) in keys for line in lines)
+
+
 def add_core_lines(text: str, core: str) -> str:
     """``text`` followed by the short lines that end ``core`` (the precision-leaning run's text of
     the same page) after the last line the two share, when ``text`` lost them.
@@ -1419,6 +1438,8 @@ def _body_text(
     if len(text) < _SHORT_SHARE * visible:
         text = _fallback_text(text, html_text, url, template, navigation, visible)
     text = restore_headings(text, headings)
+    if favor != "recall" and _core_elsewhere(text, core):
+        text = core
     if favor != "recall":
         text = add_core_lines(text, core)
         text = trim_to_core(text, core, _CORE_EDGE_CHARS if favor == "balanced" else math.inf)

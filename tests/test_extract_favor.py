@@ -16,6 +16,7 @@ from pipelines.clean import CleanPipeline
 from pipelines.extract import (
     FAVOR_MODES,
     _better_candidate,
+    _core_elsewhere,
     _fallback_text,
     _with_tables,
     add_core_lines,
@@ -344,6 +345,17 @@ def test_a_first_reading_of_short_lines_gives_way_to_a_shorter_text_holding_the_
     items = "\n\n".join(f"{section}: open every day from nine to five" for section in SECTIONS * 4)
     body = _fallback_text(items, page, URL, None, frozenset(), len(items) + len(paragraph))
     assert body == items
+
+
+def test_the_precision_runs_story_read_elsewhere_on_the_page_is_the_story():
+    # The recall run read a programme description beside the news item; the precision run read
+    # the item's own container. Two story paragraphs that share no line with the text found are
+    # the story; one paragraph (a sidebar's note) or a shared line is not a second reading.
+    programme = "\n\n".join(f"{paragraph} (programme notes)" for paragraph in METHOD)
+    story = "\n\n".join(LONG_STORY[:2])
+    assert _core_elsewhere(programme, story)
+    assert not _core_elsewhere(programme, LONG_STORY[0])
+    assert not _core_elsewhere(programme + "\n\n" + LONG_STORY[1], story)
 
 
 def test_a_quotation_set_in_a_figure_is_read_and_an_embedded_post_is_not():
