@@ -573,6 +573,11 @@ def _story_paragraphs(element: etree._Element) -> int:
     return sum(1 for p in element.iter("p") if len(_spaced(p.text_content())) >= _STORY_LINE_CHARS)
 
 
+def _story_lines(text: str) -> int:
+    """How many of a text's paragraphs (lines between blank lines) are story paragraphs."""
+    return sum(1 for line in text.split("\n\n") if len(_spaced(line)) >= _STORY_LINE_CHARS)
+
+
 def unmark_story_ui_names(tree: etree._Element) -> None:
     """Take the names of interface parts off the class of a block that holds the story.
 
@@ -936,9 +941,8 @@ def _core_elsewhere(text: str, core: str) -> bool:
     if not text or not core:
         return False
     keys = {_core_key(line) for line in text.split("\n\n")} - {""}
-    lines = [line for line in core.split("\n\n") if _core_key(line)]
-    stories = sum(1 for line in lines if len(_spaced(line)) >= _STORY_LINE_CHARS)
-    return stories >= _CORE_STORY_LINES and not any(_core_key(line) in keys for line in lines)
+    shared = any(_core_key(line) in keys for line in core.split("\n\n") if _core_key(line))
+    return not shared and _story_lines(core) >= _CORE_STORY_LINES
 
 
 def add_core_lines(text: str, core: str) -> str:
@@ -1490,10 +1494,6 @@ def _fallback_text(
     return text if text is first else _with_tables(text, first)
 
 
-def _story_lines(text: str) -> int:
-    return sum(1 for line in text.split("\n") if len(line.strip()) >= _STORY_LINE_CHARS)
-
-
 def _story_for_lines(candidate: str, first: str, navigation: frozenset[str]) -> bool:
     """Whether a fallback ``candidate`` replaces a ``first`` text of short lines only (a web
     archive's toolbar, a shop's menus and basket): it holds a story paragraph, is not mostly
@@ -1514,9 +1514,9 @@ def _adds_teaser_cards(candidate: str, first: str, tree: etree._Element) -> bool
     it and the cards around it is the page, not more of the story. A first text of fewer (a list
     article's introduction) keeps every fallback: its entries are cards too, and are the story.
     ``tree`` is the page the candidate was read from."""
-    lines = first.split("\n\n")
-    if sum(len(line) >= _STORY_LINE_CHARS for line in lines) < _CARD_STORY_LINES:
+    if _story_lines(first) < _CARD_STORY_LINES:
         return False
+    lines = first.split("\n\n")
     keys = {_core_key(line) for line in lines}
     added = [
         _spaced(line)
@@ -1606,7 +1606,7 @@ def _holds_story(candidate: str, text: str) -> bool:
     paragraphs already found is another part of the page (a sidebar, the list of other stories),
     not more of the story. A first text of short lines only (a form, a teaser) holds no story to
     keep."""
-    if max(map(len, text.split("\n\n")), default=0) < _STORY_LINE_CHARS:
+    if not _story_lines(text):
         return True
     words = Counter(_WORD.findall(text.casefold()))
     found = Counter(_WORD.findall(candidate.casefold()))
