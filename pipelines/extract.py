@@ -641,17 +641,16 @@ def unmark_story_ui_names(tree: etree._Element) -> None:
 def _id_from_heading(element: etree._Element) -> bool:
     """Whether the block's id is its first heading's words joined (``menu-innovation-strategies``
     on "Menu Innovation Strategies: ..."): a section's anchor, not a name of what the block is."""
-    ident = element.get("id")
-    if not ident or ident.count("-") + ident.count("_") < _ID_HEADING_WORDS - 1:
+    id_words = [word for word in re.split(r"[-_]+", (element.get("id") or "").lower()) if word]
+    if len(id_words) < _ID_HEADING_WORDS:
         return False
     heading = next(element.iter(*_HEADINGS), None)
     if heading is None:
         return False
-    id_words = [word for word in re.split(r"[-_]+", ident.lower()) if word]
     # as slugs are made: accents folded, punctuation dropped ("Otter's cafés" -> otters-cafes)
     folded = unicodedata.normalize("NFKD", heading.text_content().lower())
     heading_letters = _NOT_ID_LETTER.sub("", folded.encode("ascii", "ignore").decode())
-    return len(id_words) >= _ID_HEADING_WORDS and heading_letters.startswith("".join(id_words))
+    return heading_letters.startswith("".join(id_words))
 
 
 def _names_nothing(word: str) -> bool:
